@@ -100,6 +100,12 @@ public struct ObjectReader {
         return nil
     }
 
+    /// Marks every member as known, so `finish` reports none as unknown (used when the object's
+    /// type is itself wrong and its members cannot be judged).
+    public mutating func acceptRemaining() {
+        read.formUnion(members.map(\.key))
+    }
+
     /// Records a diagnostic found while interpreting a member read through this reader.
     public mutating func report(_ diagnostic: Diagnostic) { found.append(diagnostic) }
 

@@ -1,0 +1,109 @@
+import Foundation
+
+/// A validated flow, ready to run: steps addressed by index, transitions resolved.
+public struct CompiledFlow: Sendable {
+    /// The flow's id.
+    public let id: FlowID
+    /// The file it came from.
+    public let file: String
+    /// The start step's index.
+    let start: Int
+    /// The steps, in file order.
+    let steps: [CompiledStep]
+    /// Step index by name.
+    let index: [StepName: Int]
+    /// The maximum number of steps per transaction.
+    public let maxSteps: Int
+    /// The transaction lifetime.
+    public let timeout: TimeInterval
+    /// The source document (for graphs and diagnostics).
+    public let document: FlowDocument
+
+    /// One runnable step.
+    struct CompiledStep: Sendable {
+        let name: StepName
+        let kind: StepKind
+        /// Outcome → step index.
+        let next: [(Outcome, Int)]
+
+        func target(of outcome: Outcome) -> Int? { next.first { $0.0 == outcome }?.1 }
+    }
+
+    /// Validates and compiles flow source.
+    /// - Throws: ``FlowError`` listing every error diagnostic when the flow is not valid.
+    public static func compile(
+        _ bytes: [UInt8], file: String, references: FlowReferences? = nil, validator: FlowValidator = FlowValidator()
+    ) throws(FlowError) -> CompiledFlow {
+        let (document, diagnostics) = validator.validate(bytes, file: file, references: references)
+        let errors = diagnostics.filter { $0.severity == .error }
+        guard let document, errors.isEmpty, let start = document.start?.name else { throw FlowError.invalidFlow(file: file, errors) }
+        let index = Dictionary(uniqueKeysWithValues: document.steps.enumerated().map { ($1.name, $0) })
+        let steps = document.steps.map { step in
+            CompiledStep(
+                name: step.name, kind: step.kind!,
+                next: step.transitions.compactMap { t in t.outcome.map { ($0, index[t.target]!) } })
+        }
+        return CompiledFlow(
+            id: document.id, file: file, start: index[start]!, steps: steps, index: index, maxSteps: document.maxSteps,
+            timeout: document.timeout, document: document)
+    }
+
+    /// Reads, validates and compiles a flow file.
+    public static func load(path: String, references: FlowReferences? = nil) throws(FlowError) -> CompiledFlow {
+        guard let data = FileManager.default.contents(atPath: path) else { throw FlowError.unreadable(file: path) }
+        return try compile(Array(data), file: path, references: references)
+    }
+
+    /// The start step's name.
+    public var startStep: StepName { steps[start].name }
+}
+
+/// Why a flow could not be loaded or run.
+public struct FlowError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The kind of failure.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        private enum Base: String { case invalidFlow, unreadable, unknownFlow, stateMismatch }
+        private let base: Base
+        /// The flow file has errors.
+        public static let invalidFlow = Code(base: .invalidFlow)
+        /// The file could not be read.
+        public static let unreadable = Code(base: .unreadable)
+        /// No flow with that id is loaded.
+        public static let unknownFlow = Code(base: .unknownFlow)
+        /// A stored transaction does not fit the flow it names.
+        public static let stateMismatch = Code(base: .stateMismatch)
+        public var description: String { base.rawValue }
+    }
+
+    /// What failed.
+    public let code: Code
+    /// Why, for a person.
+    public let reason: String
+    /// The diagnostics, for `invalidFlow`.
+    public let diagnostics: [Diagnostic]
+
+    /// `FlowError.<code>: <reason>` followed by each diagnostic.
+    public var description: String {
+        (["FlowError.\(code): \(reason)"] + diagnostics.map(\.description)).joined(separator: "\n")
+    }
+
+    static func invalidFlow(file: String, _ diagnostics: [Diagnostic]) -> FlowError {
+        FlowError(code: .invalidFlow, reason: "\(file) has \(diagnostics.count) error(s)", diagnostics: diagnostics)
+    }
+
+    static func unreadable(file: String) -> FlowError {
+        FlowError(code: .unreadable, reason: "cannot read \(file)", diagnostics: [])
+    }
+
+    /// No flow with this id is loaded.
+    public static func unknownFlow(_ id: FlowID) -> FlowError {
+        FlowError(code: .unknownFlow, reason: "no flow '\(id)' is loaded", diagnostics: [])
+    }
+
+    static func stateMismatch(_ reason: String) -> FlowError {
+        FlowError(code: .stateMismatch, reason: reason, diagnostics: [])
+    }
+
+    public static func == (lhs: FlowError, rhs: FlowError) -> Bool { lhs.code == rhs.code }
+    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
+}

@@ -1,0 +1,57 @@
+import Foundation
+
+/// Everything the runner is told about the login it runs: which app asked, what it demands, and
+/// what is already known from hints or an existing SSO session.
+public struct FlowRequest: Sendable, Hashable, Codable {
+    /// The app the user is logging in to.
+    public var app: AppID
+    /// The minimum level: the app's own, raised by the request's `acr_values` (the caller merges them).
+    public var requiredLevel: LevelName?
+    /// An email the app already knows (`login_hint`); it fills the identify step, which is then skipped.
+    public var loginHint: String?
+    /// An organization already known before discovery (an org hint or a branded host name).
+    public var organization: OrganizationContext?
+    /// The SSO session the browser already has, for step-up and skipping satisfied steps.
+    public var session: SessionContext?
+
+    /// Creates a request.
+    public init(
+        app: AppID, requiredLevel: LevelName? = nil, loginHint: String? = nil, organization: OrganizationContext? = nil,
+        session: SessionContext? = nil
+    ) {
+        self.app = app
+        self.requiredLevel = requiredLevel
+        self.loginHint = loginHint
+        self.organization = organization
+        self.session = session
+    }
+}
+
+/// An existing SSO session: who is logged in and with which methods (DESIGN.md §5 step-up).
+public struct SessionContext: Sendable, Hashable, Codable {
+    /// The logged-in user.
+    public var user: UserContext
+    /// The organization the session was established for.
+    public var organization: OrganizationContext?
+    /// Methods already used (`pwd`, `otp`, `fed`, …).
+    public var amr: [String]
+    /// The level an upstream IdP asserted, if the session is federated.
+    public var upstreamLevel: LevelName?
+    /// The upstream connection that authenticated the session, if any.
+    public var connection: ConnectionID?
+    /// When the user last actually authenticated.
+    public var authTime: Date
+
+    /// Creates a session context.
+    public init(
+        user: UserContext, organization: OrganizationContext? = nil, amr: [String], upstreamLevel: LevelName? = nil,
+        connection: ConnectionID? = nil, authTime: Date
+    ) {
+        self.user = user
+        self.organization = organization
+        self.amr = amr
+        self.upstreamLevel = upstreamLevel
+        self.connection = connection
+        self.authTime = authTime
+    }
+}
