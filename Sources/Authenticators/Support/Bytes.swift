@@ -1,0 +1,46 @@
+import Crypto
+import Foundation
+
+/// Byte helpers shared by the authenticators: constant-time comparison, hex and unpadded base64.
+enum Bytes {
+    /// Whether `a` and `b` hold the same bytes, in time that depends only on their lengths.
+    ///
+    /// Every byte is visited and the differences are OR-ed together, so an attacker timing a failed
+    /// comparison learns nothing about how many leading bytes were right.
+    static func constantTimeEquals(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for (x, y) in zip(a, b) { difference |= x ^ y }
+        return difference == 0
+    }
+
+    /// Lower-case hex of `bytes`.
+    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Lower-case hex of the SHA-256 of `text`'s UTF-8 bytes: how one-time codes are stored.
+    static func sha256Hex(_ text: String) -> String {
+        hex(SHA256.hash(data: Array(text.utf8)))
+    }
+
+    /// Standard base64 without `=` padding (the PHC string format's "B64").
+    static func base64(_ bytes: [UInt8]) -> String {
+        var text = Data(bytes).base64EncodedString()
+        while text.hasSuffix("=") { text.removeLast() }
+        return text
+    }
+
+    /// Decodes standard base64 written without padding; nil for anything else, padded input included.
+    static func bytes(base64 text: String) -> [UInt8]? {
+        guard !text.contains("="), text.count % 4 != 1 else { return nil }
+        let padded = text + String(repeating: "=", count: (4 - text.count % 4) % 4)
+        return Data(base64Encoded: padded).map(Array.init)
+    }
+}
