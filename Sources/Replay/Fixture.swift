@@ -1,0 +1,186 @@
+import FlowEngine
+import Foundation
+
+/// One recorded login scenario (DESIGN.md §6): the configuration it ran against, the clock, the
+/// random seed, and one or more transactions, each with the user's inputs, the upstream answers and
+/// the expected outcome. The format is documented in docs/testing.md.
+public struct Fixture: Sendable, Decodable {
+    /// The format version; files without it are not fixtures.
+    public var fixture: Int
+    /// A short name printed by `gatehouse replay`.
+    public var name: String
+    /// What the scenario shows.
+    public var description: String?
+    /// The directory configuration file, relative to the fixture.
+    public var config: String
+    /// The flows directory, relative to the fixture (default: the configuration's `flows_directory`).
+    public var flows: String?
+    /// The clock at the start (ISO 8601).
+    public var clock: Date
+    /// The seed of the deterministic random source.
+    public var seed: UInt64
+    /// State to put in the store before the first transaction.
+    public var setup: Setup?
+    /// The transactions, run in order against the same store.
+    public var transactions: [Transaction]
+
+    /// Store state a scenario starts from.
+    public struct Setup: Sendable, Decodable {
+        /// Users to give fresh recovery codes (generated from the seed).
+        public var recoveryCodes: [String]?
+
+        private enum CodingKeys: String, CodingKey { case recoveryCodes = "recovery_codes" }
+    }
+
+    /// One login.
+    public struct Transaction: Sendable, Decodable {
+        /// The app's request.
+        public var request: RequestSpec
+        /// `"previous"` to log in with the SSO session the previous transaction established.
+        public var session: String?
+        /// What happens, in order.
+        public var events: [EventSpec]
+        /// What must come out; only the keys given are compared.
+        public var expect: [String: PlainJSON]
+    }
+
+    /// The app's authorization request.
+    public struct RequestSpec: Sendable, Decodable {
+        /// The app (`client_id`).
+        public var app: String
+        /// Requested levels (`acr_values`).
+        public var acrValues: [String]?
+        /// `login_hint`.
+        public var loginHint: String?
+        /// An organization hint.
+        public var org: String?
+
+        private enum CodingKeys: String, CodingKey {
+            case app, org
+            case acrValues = "acr_values"
+            case loginHint = "login_hint"
+        }
+    }
+
+    /// One thing the user, the clock or an upstream IdP does.
+    public enum EventSpec: Sendable, Decodable {
+        case input(UserInput)
+        case wait(TimeInterval)
+        case upstream(UpstreamSpec)
+        case upstreamError(reason: String, message: String)
+
+        private enum Keys: String, CodingKey {
+            case email, password, code, cancel, wait, upstream
+            case upstreamError = "upstream_error"
+        }
+
+        private struct UpstreamErrorSpec: Decodable {
+            var reason: String
+            var message: String?
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Keys.self)
+            guard container.allKeys.count == 1, let key = container.allKeys.first else {
+                throw DecodingError.dataCorrupted(
+                    .init(
+                        codingPath: decoder.codingPath,
+                        debugDescription: "an event has exactly one of email, password, code, cancel, wait, upstream, upstream_error"))
+            }
+            switch key {
+            case .email: self = .input(.email(try container.decode(String.self, forKey: key)))
+            case .password: self = .input(.password(Secret(try container.decode(String.self, forKey: key))))
+            case .code: self = .input(.code(Secret(try container.decode(String.self, forKey: key))))
+            case .cancel: self = .input(.cancel)
+            case .wait: self = .wait(try container.decode(TimeInterval.self, forKey: key))
+            case .upstream: self = .upstream(try container.decode(UpstreamSpec.self, forKey: key))
+            case .upstreamError:
+                let spec = try container.decode(UpstreamErrorSpec.self, forKey: key)
+                self = .upstreamError(reason: spec.reason, message: spec.message ?? spec.reason)
+            }
+        }
+    }
+
+    /// A verified upstream identity, as the federation layer hands it to the runner.
+    public struct UpstreamSpec: Sendable, Decodable {
+        /// The connection (default: the one the flow redirected to).
+        public var connection: String?
+        /// The upstream subject.
+        public var subject: String
+        /// The asserted email.
+        public var email: String?
+        /// Mapped claims.
+        public var claims: [String: String]?
+        /// Asserted methods.
+        public var amr: [String]?
+        /// The mapped level.
+        public var level: String?
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case fixture, name, description, config, flows, clock, seed, setup, transactions
+        case request, session, events, expect
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        fixture = try container.decode(Int.self, forKey: .fixture)
+        name = try container.decode(String.self, forKey: .name)
+        description = try container.decodeIfPresent(String.self, forKey: .description)
+        config = try container.decode(String.self, forKey: .config)
+        flows = try container.decodeIfPresent(String.self, forKey: .flows)
+        clock = try container.decode(Date.self, forKey: .clock)
+        seed = try container.decodeIfPresent(UInt64.self, forKey: .seed) ?? 1
+        setup = try container.decodeIfPresent(Setup.self, forKey: .setup)
+        if let transactions = try container.decodeIfPresent([Transaction].self, forKey: .transactions) {
+            self.transactions = transactions
+        } else {
+            self.transactions = [
+                Transaction(
+                    request: try container.decode(RequestSpec.self, forKey: .request),
+                    session: try container.decodeIfPresent(String.self, forKey: .session),
+                    events: try container.decode([EventSpec].self, forKey: .events),
+                    expect: try container.decode([String: PlainJSON].self, forKey: .expect))
+            ]
+        }
+    }
+}
+
+/// Why a fixture file could not be read.
+public struct FixtureError: Error, Sendable, CustomStringConvertible {
+    /// What is wrong, with the location.
+    public let description: String
+
+    /// Parses a fixture file: syntax, size and duplicate keys by ``JSONParser`` (with line:col),
+    /// structure by the decoder (with the path of the bad member).
+    public static func decode(_ bytes: [UInt8], file: String) throws(FixtureError) -> Fixture? {
+        let root: JSONNode
+        do {
+            root = try JSONParser.parse(bytes, file: file)
+        } catch {
+            throw FixtureError(description: error.description)
+        }
+        guard root["fixture"] != nil else { return nil }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        do {
+            return try decoder.decode(Fixture.self, from: Data(bytes))
+        } catch let error as DecodingError {
+            throw FixtureError(description: "\(file): error: \(Self.describe(error))")
+        } catch {
+            throw FixtureError(description: "\(file): error: \(error)")
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            "/" + context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: "/")
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "missing field '\(key.stringValue)' at \(path(context))"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            return "\(context.debugDescription) at \(path(context))"
+        @unknown default: return "\(error)"
+        }
+    }
+}
