@@ -21,7 +21,9 @@ public struct Transcript: Sendable {
         switch suspension {
         case .awaitingInput(let prompt):
             prompts.append(Self.describe(prompt))
-            if case .totpEnrollment(let offer) = prompt.kind { notes.append("totp enrollment key: \(offer.manualKey.value)") }
+            if case .totpEnrollment(let offer) = prompt.kind, prompt.error == nil {
+                notes.append("totp enrollment key: \(offer.manualKey.value)")
+            }
         case .awaitingUpstream(let request): upstreams.append(request.connection.rawValue)
         case .finished: break
         }
