@@ -64,6 +64,6 @@ let package = Package(
         .testTarget(name: "DirectoryTests", dependencies: ["Directory"], swiftSettings: swiftSettings),
         .testTarget(name: "AuthenticatorsTests", dependencies: ["Authenticators"], swiftSettings: swiftSettings),
         .testTarget(name: "LoginTests", dependencies: ["Login"], swiftSettings: swiftSettings),
-        .testTarget(name: "ReplayTests", dependencies: ["Replay", "gatehouse"], swiftSettings: swiftSettings),
+        .testTarget(name: "ReplayTests", dependencies: ["Replay", "Directory", "gatehouse"], swiftSettings: swiftSettings),
     ]
 )

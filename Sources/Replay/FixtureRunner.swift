@@ -37,12 +37,14 @@ public struct FixtureRunner: Sendable {
     /// Replays a decoded fixture; `path` anchors its relative file names.
     public func run(_ fixture: Fixture, path: String) async throws -> FixtureResult {
         let base = URL(fileURLWithPath: path).deletingLastPathComponent()
-        let configPath = base.appendingPathComponent(fixture.config).standardizedFileURL.path
+        func resolve(_ name: String, against base: URL) -> String {
+            (name.hasPrefix("/") ? URL(fileURLWithPath: name) : base.appendingPathComponent(name)).standardizedFileURL.path
+        }
+        let configPath = resolve(fixture.config, against: base)
         let config = try DirectoryConfig.load(path: configPath)
         let flowsPath =
-            fixture.flows.map { base.appendingPathComponent($0).standardizedFileURL.path }
-            ?? URL(fileURLWithPath: configPath).deletingLastPathComponent()
-            .appendingPathComponent(config.flowsDirectory ?? "flows").standardizedFileURL.path
+            fixture.flows.map { resolve($0, against: base) }
+            ?? resolve(config.flowsDirectory ?? "flows", against: URL(fileURLWithPath: configPath).deletingLastPathComponent())
         let flows = try FlowCatalog.load(directory: flowsPath, config: config)
         let store = MemoryStore()
         try await store.replaceDirectory(with: config)
@@ -65,7 +67,7 @@ public struct FixtureRunner: Sendable {
             let label = fixture.transactions.count > 1 ? "transaction \(index + 1): " : ""
             var session: SessionContext?
             if transaction.session == "previous" {
-                guard let previous, let user = try await store.user(id: previous.subject) else {
+                guard let previous, let user = await store.user(id: previous.subject) else {
                     failures.append("\(label)session \"previous\" but the previous transaction did not allow")
                     break
                 }

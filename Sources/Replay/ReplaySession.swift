@@ -19,14 +19,14 @@ public enum ReplaySession {
         var passed = 0
         var failed = 0
         for path in paths {
-            let files = fixtureFiles(under: path)
+            let (files, isDirectory) = fixtureFiles(under: path)
             if files.isEmpty {
                 text += "ERROR \(path): no such file or directory with .json files\n"
                 failed += 1
             }
             for file in files {
                 guard let result = await runner.run(path: file) else {
-                    if files.count == 1 {
+                    if !isDirectory {
                         text += "ERROR \(file): not a fixture (no \"fixture\" member)\n"
                         failed += 1
                     }
@@ -54,15 +54,15 @@ public enum ReplaySession {
     }
 
     /// `path` itself when it is a file; otherwise its `.json` files, recursively, sorted.
-    static func fixtureFiles(under path: String) -> [String] {
+    static func fixtureFiles(under path: String) -> (files: [String], isDirectory: Bool) {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return [] }
-        guard isDirectory.boolValue else { return [path] }
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return ([], false) }
+        guard isDirectory.boolValue else { return ([path], false) }
         let enumerator = FileManager.default.enumerator(atPath: path)
         var files: [String] = []
         while let name = enumerator?.nextObject() as? String {
             if name.hasSuffix(".json") { files.append((path as NSString).appendingPathComponent(name)) }
         }
-        return files.sorted()
+        return (files.sorted(), true)
     }
 }
