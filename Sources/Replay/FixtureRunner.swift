@@ -73,7 +73,7 @@ public struct FixtureRunner: Sendable {
                 }
                 session = SessionContext(
                     user: try await environment.userContext(user), organization: previous.organization, amr: previous.amr,
-                    upstreamLevel: previous.upstreamLevel, connection: previous.connection, authTime: clock.now)
+                    upstreamLevel: previous.upstreamLevel, upstream: previous.upstream, authTime: clock.now)
             }
             let (request, flow) = try planner.plan(
                 app: AppID(transaction.request.app), acrValues: transaction.request.acrValues ?? [],

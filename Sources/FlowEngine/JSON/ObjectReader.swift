@@ -116,7 +116,7 @@ public struct ObjectReader {
                 Diagnostic(
                     rule: "unknown-field", message: "unknown field '\(member.key)' in \(what)",
                     location: member.keyLocation, pointer: member.value.pointer,
-                    suggestion: Suggestion.didYouMean(member.key, among: read)))
+                    suggestion: Suggestion.didYouMean(member.key, among: read.sorted())))
         }
         diagnostics += found
         found = []

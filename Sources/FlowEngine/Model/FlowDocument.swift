@@ -111,13 +111,14 @@ public enum FlowDecoder {
         if let typeName, let typeNode {
             kind = StepKind.decode(type: typeName, reader: &reader)
             if kind == nil {
-                reader.acceptRemaining()
                 reader.report(
                     Diagnostic(
                         rule: "unknown-step-type", message: "unknown step type '\(typeName)'", at: typeNode,
                         suggestion: Suggestion.didYouMean(typeName, among: StepCatalog.specs.map(\.type))))
             }
         }
+        // Without a known type the step's own fields cannot be judged; the type error says enough.
+        if kind == nil { reader.acceptRemaining() }
         _ = reader.string("description")
         var transitions: [Transition] = []
         if let next = reader.node("next") {

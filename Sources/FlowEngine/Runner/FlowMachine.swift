@@ -40,7 +40,7 @@ public struct FlowMachine: Sendable {
             state.organization = session.organization ?? request.organization
             state.amr = AuthenticationMethod.adding(session.amr, to: [])
             state.upstreamLevel = session.upstreamLevel
-            state.upstream = session.connection.map { UpstreamLink(connection: $0, subject: session.user.id.rawValue) }
+            state.upstream = session.upstream
         } else if let hint = request.loginHint {
             state.email = EmailSyntax.normalized(hint)
         }
@@ -124,6 +124,7 @@ public struct FlowMachine: Sendable {
         current = index
         state.step = flow.steps[index].name
         state.trail.append(state.step)
+        state.lastPrompt = nil
         var context = makeContext()
         let directive = flow.steps[index].kind.enter(&context)
         state = context.state
@@ -145,9 +146,15 @@ public struct FlowMachine: Sendable {
         case .prompt(let kind, let error):
             let prompt = Prompt(step: step.name, kind: kind, error: error)
             state.phase = .awaitingInput(prompt)
+            state.lastPrompt = Prompt(step: step.name, kind: kind)
             return .prompt(prompt)
         case .reprompt(let error):
-            guard case .awaitingInput(var prompt) = state.phase else {
+            // A result that does not answer the pending effect changes nothing (see `handle`).
+            if case .awaitingEffect(let effect) = state.phase, error == .unexpectedInput { return .perform(effect) }
+            // A failed check arrives as an effect result, so the page to show again is the step's last one.
+            var shown = state.lastPrompt
+            if case .awaitingInput(let prompt) = state.phase { shown = prompt }
+            guard var prompt = shown else {
                 return finish(.deny(denial("flow_error", "This sign-in could not be completed.")))
             }
             prompt.error = error
@@ -183,7 +190,7 @@ public struct FlowMachine: Sendable {
             FlowResult(
                 subject: user.id, email: user.email, organization: state.organization, roles: roles,
                 claims: state.claims.merging(extraClaims) { _, new in new }, acr: acr, amr: state.amr, steps: state.trail,
-                connection: state.upstream?.connection, upstreamLevel: state.upstreamLevel))
+                upstream: state.upstream, upstreamLevel: state.upstreamLevel))
     }
 
     private func denial(_ reason: String, _ message: String) -> FlowDenial {
@@ -193,6 +200,7 @@ public struct FlowMachine: Sendable {
     private mutating func finish(_ outcome: FlowOutcome) -> FlowAction {
         state.phase = .finished(outcome)
         state.pendingEnrollment = nil
+        state.lastPrompt = nil
         return .finished(outcome)
     }
 }

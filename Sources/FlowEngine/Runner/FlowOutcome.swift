@@ -26,15 +26,15 @@ public struct FlowResult: Sendable, Hashable, Codable {
     public var amr: [String]
     /// Steps entered, in order.
     public var steps: [StepName]
-    /// The upstream connection, when federated.
-    public var connection: ConnectionID?
+    /// The upstream identity, when federated.
+    public var upstream: UpstreamLink?
     /// The level an upstream IdP asserted, kept for the session.
     public var upstreamLevel: LevelName?
 
     /// Creates a result.
     public init(
         subject: UserID, email: String, organization: OrganizationContext?, roles: [String], claims: [String: String],
-        acr: LevelName?, amr: [String], steps: [StepName], connection: ConnectionID?, upstreamLevel: LevelName?
+        acr: LevelName?, amr: [String], steps: [StepName], upstream: UpstreamLink?, upstreamLevel: LevelName?
     ) {
         self.subject = subject
         self.email = email
@@ -44,7 +44,7 @@ public struct FlowResult: Sendable, Hashable, Codable {
         self.acr = acr
         self.amr = amr
         self.steps = steps
-        self.connection = connection
+        self.upstream = upstream
         self.upstreamLevel = upstreamLevel
     }
 }

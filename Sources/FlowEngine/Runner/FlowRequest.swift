@@ -37,21 +37,21 @@ public struct SessionContext: Sendable, Hashable, Codable {
     public var amr: [String]
     /// The level an upstream IdP asserted, if the session is federated.
     public var upstreamLevel: LevelName?
-    /// The upstream connection that authenticated the session, if any.
-    public var connection: ConnectionID?
+    /// The upstream identity that authenticated the session, if any.
+    public var upstream: UpstreamLink?
     /// When the user last actually authenticated.
     public var authTime: Date
 
     /// Creates a session context.
     public init(
         user: UserContext, organization: OrganizationContext? = nil, amr: [String], upstreamLevel: LevelName? = nil,
-        connection: ConnectionID? = nil, authTime: Date
+        upstream: UpstreamLink? = nil, authTime: Date
     ) {
         self.user = user
         self.organization = organization
         self.amr = amr
         self.upstreamLevel = upstreamLevel
-        self.connection = connection
+        self.upstream = upstream
         self.authTime = authTime
     }
 }

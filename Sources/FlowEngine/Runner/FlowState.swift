@@ -44,6 +44,8 @@ public struct FlowState: Sendable, Hashable, Codable {
     public var upstream: UpstreamLink?
     /// A TOTP enrollment shown to the user and not yet confirmed.
     public var pendingEnrollment: TOTPEnrollmentOffer?
+    /// The page the current step showed last, shown again (with an error) after a failed check.
+    public var lastPrompt: Prompt?
 
     /// Creates the initial state.
     public init(flow: FlowID, step: StepName, startedAt: Date) {

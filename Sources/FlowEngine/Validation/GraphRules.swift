@@ -81,7 +81,11 @@ public struct TerminalPathRule: FlowRule {
         guard let start = document.start?.name, document.step(start) != nil else { return [] }
         let graph = FlowGraph(document)
         let reachable = graph.reachable(from: [start])
-        let terminals = document.steps.filter { $0.spec?.terminal == true || $0.kind == nil }.map(\.name)
+        // Steps already reported (unknown type, a transition to an undefined step) count as ends, so one
+        // mistake is reported once.
+        let terminals = document.steps.filter { step in
+            step.spec?.terminal == true || step.kind == nil || step.transitions.contains { document.step($0.target) == nil }
+        }.map(\.name)
         let canFinish = graph.reachable(from: terminals, reversed: true)
         return document.steps.filter { reachable.contains($0.name) && !canFinish.contains($0.name) }.map { step in
             Diagnostic(

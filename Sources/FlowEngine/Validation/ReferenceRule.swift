@@ -14,8 +14,8 @@ public struct ReferenceRule: FlowRule {
                     rule: name, message: "unknown \(what) '\(value)' (not in the configuration)", at: node,
                     suggestion: Suggestion.didYouMean(value, among: among)))
         }
-        let connections = references.connections.keys.map(\.rawValue)
-        let levels = references.levels.map(\.rawValue)
+        let connections = references.connections.keys.map(\.rawValue).sorted()
+        let levels = references.levels.map(\.rawValue).sorted()
         for step in document.steps {
             let field = { (name: String) in step.node[name] ?? step.node }
             switch step.kind {
@@ -45,10 +45,10 @@ public struct ReferenceRule: FlowRule {
                         unknown("level", level.rawValue, among: levels, at: node)
                     }
                     for app in branch.when.appReferences where !references.apps.contains(AppID(app)) {
-                        unknown("app", app, among: references.apps.map(\.rawValue), at: node)
+                        unknown("app", app, among: references.apps.map(\.rawValue).sorted(), at: node)
                     }
                     for org in branch.when.organizationReferences where !references.organizations.contains(OrgID(org)) {
-                        unknown("organization", org, among: references.organizations.map(\.rawValue), at: node)
+                        unknown("organization", org, among: references.organizations.map(\.rawValue).sorted(), at: node)
                     }
                 }
             default:
