@@ -21,7 +21,19 @@ public struct FlowCatalog: Sendable {
         for name in names {
             flows.append(try CompiledFlow.load(path: (directory as NSString).appendingPathComponent(name), references: references))
         }
-        return FlowCatalog(flows)
+        var seen: [FlowID: String] = [:]
+        for flow in flows {
+            if let other = seen.updateValue(flow.file, forKey: flow.id) {
+                throw FlowError.invalidCatalog("flow id '\(flow.id)' is defined by both \(other) and \(flow.file)")
+            }
+        }
+        let catalog = FlowCatalog(flows)
+        let named = config.apps.map { ($0.flow, "app '\($0.id)'") }
+            + config.organizations.flatMap { org in org.flows.values.map { ($0, "organization '\(org.id)'") } }
+        for (id, user) in named where catalog.flows[id] == nil {
+            throw FlowError.invalidCatalog("\(user) names flow '\(id)', which is not in \(directory)")
+        }
+        return catalog
     }
 
     /// The flow with this id.

@@ -191,6 +191,7 @@ public struct LoginEnvironment: FlowEnvironment {
         case .valid:
             try await store.deleteEphemeral(namespace: Self.emailOTPNamespace, key: key)
             let user = try await store.user(email: email)
+            if let user, user.status != .active { return .rejected }
             return .accepted(try await user.asyncMap(userContext))
         case .invalid:
             try await store.putEphemeral(
@@ -231,6 +232,14 @@ public struct LoginEnvironment: FlowEnvironment {
         }
         if let org = request.organization, !user.memberships.contains(where: { $0.org == org }) {
             user.memberships.append(Membership(org: org, roles: request.roles))
+        }
+        if let upstream = request.upstream,
+            let linked = try await store.credential(user: user.id, kind: CredentialSlot.upstreamLink(upstream.connection)),
+            linked != Data(upstream.subject.utf8)
+        {
+            // The account is already linked to another subject at this IdP: the email was reassigned
+            // or is being spoofed; either way this identity is not that account.
+            return .provisioningFailed(reason: "upstream_subject_mismatch")
         }
         if user.name == nil { user.name = request.claims["name"] }
         try await store.saveUser(user)

@@ -37,7 +37,8 @@ public struct LoginPlanner: Sendable {
         let requested = acrValues.map(LevelName.init).filter { policy.rank(of: $0) != nil }
         let required = requested.reduce(application.requiredLevel) { policy.stronger($0, $1) }
         let request = FlowRequest(
-            app: app, requiredLevel: required, loginHint: loginHint, organization: orgContext, session: session)
+            app: app, requiredLevel: required, loginHint: loginHint, organization: orgContext, session: session,
+            allowedOrganizations: application.allowedOrgs)
         let known = session?.organization ?? orgContext
         let flowID = known?.flowOverrides[app] ?? application.flow
         return (request, try flows.flow(flowID))

@@ -38,6 +38,27 @@ public struct Fixture: Sendable, Decodable {
         public var request: RequestSpec
         /// `"previous"` to log in with the SSO session the previous transaction established.
         public var session: String?
+
+        init(request: RequestSpec, session: String?, events: [EventSpec], expect: [String: PlainJSON]) {
+            self.request = request
+            self.session = session
+            self.events = events
+            self.expect = expect
+        }
+
+        private enum CodingKeys: String, CodingKey { case request, session, events, expect }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            request = try container.decode(RequestSpec.self, forKey: .request)
+            session = try container.decodeIfPresent(String.self, forKey: .session)
+            if let session, session != "previous" {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .session, in: container, debugDescription: "session must be \"previous\" (or absent), not \"\(session)\"")
+            }
+            events = try container.decode([EventSpec].self, forKey: .events)
+            expect = try container.decode([String: PlainJSON].self, forKey: .expect)
+        }
         /// What happens, in order.
         public var events: [EventSpec]
         /// What must come out; only the keys given are compared.
@@ -125,6 +146,10 @@ public struct Fixture: Sendable, Decodable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         fixture = try container.decode(Int.self, forKey: .fixture)
+        guard fixture == 1 else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .fixture, in: container, debugDescription: "unsupported fixture format version \(fixture); this Gatehouse reads version 1")
+        }
         name = try container.decode(String.self, forKey: .name)
         description = try container.decodeIfPresent(String.self, forKey: .description)
         config = try container.decode(String.self, forKey: .config)
@@ -135,13 +160,7 @@ public struct Fixture: Sendable, Decodable {
         if let transactions = try container.decodeIfPresent([Transaction].self, forKey: .transactions) {
             self.transactions = transactions
         } else {
-            self.transactions = [
-                Transaction(
-                    request: try container.decode(RequestSpec.self, forKey: .request),
-                    session: try container.decodeIfPresent(String.self, forKey: .session),
-                    events: try container.decode([EventSpec].self, forKey: .events),
-                    expect: try container.decode([String: PlainJSON].self, forKey: .expect))
-            ]
+            self.transactions = [try Transaction(from: decoder)]
         }
     }
 }

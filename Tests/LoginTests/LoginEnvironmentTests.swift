@@ -142,6 +142,30 @@ struct LoginEnvironmentTests {
         }
     }
 
+    @Test func refusesAnIdentityWhoseSubjectDiffersFromTheLinkedOne() async throws {
+        try await TestBed.with { (bed: TestBed) async throws in
+            let first = ProvisionRequest(
+                email: "ada@acme.test", organization: "acme", create: false, roles: [], claims: [:],
+                upstream: UpstreamLink(connection: "acme-saml", subject: "ada.okta.id"))
+            guard case .provisioned = try await bed.perform(.provision(first)) else {
+                Issue.record("the first link must succeed")
+                return
+            }
+            var second = first
+            second.upstream = UpstreamLink(connection: "acme-saml", subject: "someone-else")
+            #expect(try await bed.perform(.provision(second)) == .provisioningFailed(reason: "upstream_subject_mismatch"))
+        }
+    }
+
+    @Test func refusesTheEmailCodeOfASuspendedAccount() async throws {
+        try await TestBed.with { (bed: TestBed) async throws in
+            _ = try await bed.perform(.sendEmailOTP(email: "sid@globex.test"))
+            let message = try #require(await bed.outbox.messages.last)
+            let code = try #require(message.body.split(separator: " ").first { $0.count == 7 && $0.hasSuffix(".") }).dropLast()
+            #expect(try await bed.perform(.verifyEmailOTP(email: "sid@globex.test", code: Secret(String(code)))) == .credential(.rejected))
+        }
+    }
+
     @Test func refusesToCreateAnAccountWhenTheStepOnlyLinks() async throws {
         try await TestBed.with { (bed: TestBed) async throws in
             let request = ProvisionRequest(

@@ -62,7 +62,7 @@ public struct CompiledFlow: Sendable {
 public struct FlowError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The kind of failure.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
-        private enum Base: String { case invalidFlow, unreadable, unknownFlow, stateMismatch }
+        private enum Base: String { case invalidFlow, unreadable, unknownFlow, stateMismatch, invalidCatalog }
         private let base: Base
         /// The flow file has errors.
         public static let invalidFlow = Code(base: .invalidFlow)
@@ -72,6 +72,8 @@ public struct FlowError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let unknownFlow = Code(base: .unknownFlow)
         /// A stored transaction does not fit the flow it names.
         public static let stateMismatch = Code(base: .stateMismatch)
+        /// The set of flows does not fit the configuration (a missing or duplicate flow id).
+        public static let invalidCatalog = Code(base: .invalidCatalog)
         public var description: String { base.rawValue }
     }
 
@@ -98,6 +100,11 @@ public struct FlowError: Error, Sendable, Hashable, CustomStringConvertible {
     /// No flow with this id is loaded.
     public static func unknownFlow(_ id: FlowID) -> FlowError {
         FlowError(code: .unknownFlow, reason: "no flow '\(id)' is loaded", diagnostics: [])
+    }
+
+    /// The flows do not fit the configuration.
+    public static func invalidCatalog(_ reason: String) -> FlowError {
+        FlowError(code: .invalidCatalog, reason: reason, diagnostics: [])
     }
 
     static func stateMismatch(_ reason: String) -> FlowError {

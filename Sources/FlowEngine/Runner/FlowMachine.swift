@@ -180,6 +180,11 @@ public struct FlowMachine: Sendable {
         guard let user = state.user else {
             return .deny(denial(DenialReason.noSubject, "We could not find your account. Contact your administrator."))
         }
+        if let allowed = request.allowedOrganizations {
+            guard let path = state.organization?.path, path.contains(where: allowed.contains) else {
+                return .deny(denial(DenialReason.organizationNotAllowed, "Your organization does not have access to this app."))
+            }
+        }
         let acr = policy.level(amr: state.amr, upstream: state.upstreamLevel)
         let required = policy.stronger(request.requiredLevel, state.organization?.requiredLevel)
         guard policy.satisfies(acr, required: required) else {

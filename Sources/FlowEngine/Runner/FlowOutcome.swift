@@ -79,6 +79,8 @@ public enum DenialReason {
     public static let cancelled = "cancelled"
     /// An allow step was reached with no account known.
     public static let noSubject = "no_subject"
+    /// The app is not open to the user's organization (access management).
+    public static let organizationNotAllowed = "organization_not_allowed"
     /// An allow step was reached below the level the app requires.
     public static let insufficientAssurance = "insufficient_assurance"
 }

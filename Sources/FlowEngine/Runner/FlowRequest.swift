@@ -13,17 +13,20 @@ public struct FlowRequest: Sendable, Hashable, Codable {
     public var organization: OrganizationContext?
     /// The SSO session the browser already has, for step-up and skipping satisfied steps.
     public var session: SessionContext?
+    /// The organizations (with their sub-organizations) whose users may use the app; nil for all.
+    public var allowedOrganizations: [OrgID]?
 
     /// Creates a request.
     public init(
         app: AppID, requiredLevel: LevelName? = nil, loginHint: String? = nil, organization: OrganizationContext? = nil,
-        session: SessionContext? = nil
+        session: SessionContext? = nil, allowedOrganizations: [OrgID]? = nil
     ) {
         self.app = app
         self.requiredLevel = requiredLevel
         self.loginHint = loginHint
         self.organization = organization
         self.session = session
+        self.allowedOrganizations = allowedOrganizations
     }
 }
 

@@ -55,10 +55,11 @@ extension StepType {
             context.state.upstreamLevel = context.policy.stronger(context.state.upstreamLevel, identity.level)
             context.state.upstream = UpstreamLink(connection: identity.connection, subject: identity.subject)
             context.state.claims.merge(identity.claims) { _, new in new }
-            if let email = identity.email.flatMap(EmailSyntax.normalized) {
-                if let known = context.state.user, known.email.lowercased() != email.lowercased() { return .outcome(.failure) }
-                context.state.email = email
-            }
+            // Only the IdP's word counts for a federated email: the address the user typed is not
+            // proof of anything, so without an asserted email there is nothing to link an account by.
+            let email = identity.email.flatMap(EmailSyntax.normalized)
+            if let known = context.state.user, known.email.lowercased() != email?.lowercased() { return .outcome(.failure) }
+            context.state.email = email
             return .outcome(.success)
         case .upstream(.failed):
             return .outcome(.failure)

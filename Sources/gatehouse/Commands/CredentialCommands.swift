@@ -30,6 +30,26 @@ struct PasswordCommand: AsyncParsableCommand {
     }
 }
 
+extension TOTPCommand.Code {
+    /// RFC 4648 base32 (spaces and padding ignored) back to the stored secret text.
+    static func decodeBase32(_ key: String) -> String? {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+        var buffer = 0
+        var bits = 0
+        var bytes: [UInt8] = []
+        for character in key.uppercased() where character != " " && character != "=" {
+            guard let value = alphabet.firstIndex(of: character) else { return nil }
+            buffer = buffer << 5 | value
+            bits += 5
+            if bits >= 8 {
+                bytes.append(UInt8(truncatingIfNeeded: buffer >> (bits - 8)))
+                bits -= 8
+            }
+        }
+        return String(bytes: bytes, encoding: .utf8)
+    }
+}
+
 /// `gatehouse totp code`: the current code of a TOTP secret, for testers writing fixtures.
 struct TOTPCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -40,7 +60,10 @@ struct TOTPCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the RFC 6238 code of a secret at a time.")
 
         @Option(help: "The secret as stored in the configuration (`totp_secret`).")
-        var secret: String
+        var secret: String?
+
+        @Option(help: "The base32 key an enrollment page shows (spaces allowed), instead of --secret.")
+        var key: String?
 
         @Option(help: "The time (ISO 8601; default now).")
         var at: String?
@@ -53,6 +76,10 @@ struct TOTPCommand: AsyncParsableCommand {
                     throw ExitStatus.usage
                 }
                 date = parsed
+            }
+            guard let secret = secret ?? key.flatMap(Self.decodeBase32) else {
+                printError("error: give --secret, or --key with a valid base32 key")
+                throw ExitStatus.usage
             }
             do {
                 print(try TOTPAuthenticator().code(secret: secret, at: date))

@@ -91,6 +91,10 @@ enum FlowChecker {
                 valid = false
                 continue
             }
+            if isJSONSchema(Array(data), file: file) {
+                output += "\(file): skipped (a JSON Schema, not a flow)\n"
+                continue
+            }
             let (_, diagnostics) = validator.validate(Array(data), file: file, references: references)
             let shown = diagnostics.filter { showWarnings || $0.severity == .error }
             shown.forEach { output += $0.description + "\n" }
@@ -103,6 +107,12 @@ enum FlowChecker {
             }
         }
         return (output, valid)
+    }
+
+    /// Whether the file is a JSON Schema (flows/schema.json sits beside the flows, so `flows/*.json` names it).
+    static func isJSONSchema(_ bytes: [UInt8], file: String) -> Bool {
+        guard let root = try? JSONParser.parse(bytes, file: file), let schema = root["$schema"]?.stringValue else { return false }
+        return schema.hasPrefix("https://json-schema.org/") || schema.hasPrefix("http://json-schema.org/")
     }
 }
 

@@ -1,0 +1,96 @@
+import Foundation
+import FlowEngine
+
+/// Where the directory and the broker's small pieces of state live, so any node can finish a login
+/// another node started (DESIGN.md §7).
+///
+/// Three kinds of data:
+/// - **the directory** (levels, connections, organizations, apps, users), replaced as a whole by a
+///   configuration import and read back as a ``DirectoryConfig``; users are also read and upserted
+///   one by one (just-in-time provisioning);
+/// - **credential slots**: opaque bytes per user and kind (an encoded TOTP seed, attempt counters,
+///   recovery-code hashes) that the authenticators encode and decode themselves;
+/// - **ephemeral entries**: bytes per namespace and key with an expiry (login transactions, one-time
+///   markers, replay caches). An expired entry is absent, whether or not it has been purged yet.
+///
+/// Time is always passed in, never read from the clock. Every implementation runs the same contract
+/// tests (`DirectoryStoreContractTests`).
+public protocol DirectoryStore: Sendable {
+    /// Replaces the whole directory with `config`, atomically: if anything fails, the previous
+    /// directory is left exactly as it was. Credential slots of users that no longer exist are
+    /// removed; ephemeral entries are kept.
+    /// - Throws: ``DirectoryError`` `conflict` when `config` repeats an id or a user email (ignoring case).
+    func replaceDirectory(with config: DirectoryConfig) async throws(DirectoryError)
+
+    /// The whole directory, in the order it was imported (users saved later come after).
+    func loadDirectory() async throws(DirectoryError) -> DirectoryConfig
+
+    /// The user with this id.
+    func user(id: UserID) async throws(DirectoryError) -> UserRecord?
+
+    /// The user with this email address, ignoring case (``EmailAddress/lookupKey``).
+    func user(email: String) async throws(DirectoryError) -> UserRecord?
+
+    /// Inserts or replaces the user with `user.id`.
+    /// - Throws: ``DirectoryError`` `conflict` when another user already has the email address.
+    func saveUser(_ user: UserRecord) async throws(DirectoryError)
+
+    /// The bytes in a user's credential slot.
+    /// - Parameters:
+    ///   - user: The user.
+    ///   - kind: The slot (`totp`, `totp-attempts`, `recovery-codes`…), chosen by the caller.
+    func credential(user: UserID, kind: String) async throws(DirectoryError) -> Data?
+
+    /// Writes a user's credential slot.
+    /// - Throws: ``DirectoryError`` `unknownUser` when the user does not exist.
+    func setCredential(user: UserID, kind: String, data: Data) async throws(DirectoryError)
+
+    /// Empties a user's credential slot (nothing happens when it is already empty).
+    func removeCredential(user: UserID, kind: String) async throws(DirectoryError)
+
+    /// Writes an ephemeral entry, replacing any entry under the same key.
+    func putEphemeral(namespace: String, key: String, value: Data, expiresAt: Date) async throws(DirectoryError)
+
+    /// The value of a live ephemeral entry: nil when absent or when `expiresAt <= now`.
+    func ephemeral(namespace: String, key: String, now: Date) async throws(DirectoryError) -> Data?
+
+    /// Deletes an ephemeral entry (nothing happens when it is absent).
+    func deleteEphemeral(namespace: String, key: String) async throws(DirectoryError)
+
+    /// Writes an ephemeral entry only if no live entry holds the key, as one atomic step: of two
+    /// concurrent callers exactly one gets `true`. This is what replay caches (SAML assertion IDs,
+    /// OIDC nonces, used auth codes) are built on.
+    /// - Returns: true when the entry was written; false when a live entry already existed.
+    func insertEphemeralIfAbsent(
+        namespace: String, key: String, value: Data, expiresAt: Date, now: Date
+    ) async throws(DirectoryError) -> Bool
+
+    /// Deletes every ephemeral entry with `expiresAt <= now`.
+    /// - Returns: How many entries were deleted.
+    @discardableResult
+    func purgeExpired(now: Date) async throws(DirectoryError) -> Int
+}
+
+extension DirectoryConfig {
+    /// Checks what every store enforces on import: ids unique within each kind and user emails unique
+    /// ignoring case.
+    /// - Throws: ``DirectoryError`` `conflict` naming the first repeated id or email.
+    public func checkUniqueness() throws(DirectoryError) {
+        try Self.unique(levels.map(\.name.rawValue), "level")
+        try Self.unique(connections.map(\.id.rawValue), "connection")
+        try Self.unique(organizations.map(\.id.rawValue), "organization")
+        try Self.unique(apps.map(\.id.rawValue), "app")
+        try Self.unique(users.map(\.id.rawValue), "user")
+        var emails: Set<String> = []
+        for user in users where !emails.insert(EmailAddress.lookupKey(for: user.email)).inserted {
+            throw .conflict("the email '\(user.email)' is used by more than one user")
+        }
+    }
+
+    private static func unique(_ ids: [String], _ kind: String) throws(DirectoryError) {
+        var seen: Set<String> = []
+        for id in ids where !seen.insert(id).inserted {
+            throw .conflict("the \(kind) id '\(id)' appears more than once")
+        }
+    }
+}

@@ -1,0 +1,329 @@
+import Foundation
+import FlowEngine
+import Testing
+import Directory
+
+/// The store implementations the contract runs against.
+enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case memory
+    case sqlite
+
+    var testDescription: String { rawValue }
+
+    /// Runs `body` with a fresh, empty store, then closes and deletes it, even when `body` throws.
+    func withStore(_ body: (any DirectoryStore) async throws -> Void) async throws {
+        switch self {
+        case .memory:
+            try await body(MemoryStore())
+        case .sqlite:
+            let directory = try TemporaryDirectory()
+            defer { directory.cleanUp() }
+            let store = try await SQLiteStore.open(path: directory.path("gatehouse.sqlite"))
+            do {
+                try await body(store)
+            } catch {
+                try await store.close()
+                throw error
+            }
+            try await store.close()
+        }
+    }
+}
+
+/// A small but complete directory: every part filled in, including dates and opaque settings.
+let contractConfig = DirectoryConfig(
+    levels: [
+        AssuranceLevel(name: "loa1", description: "one factor", methods: [["pwd"], ["fed"]]),
+        AssuranceLevel(name: "loa2", methods: [["pwd", "otp"]]),
+    ],
+    connections: [
+        Connection(
+            id: "acme-okta", kind: .saml, displayName: "Acme Okta", levelMapping: ["urn:x": "loa1"],
+            settings: .object(["metadata_url": .string("https://okta.test/md"), "sign": .bool(true), "skew": .number(90)]))
+    ],
+    organizations: [
+        Organization(id: "provider", name: "Provider"),
+        Organization(
+            id: "acme", name: "Acme", parent: "provider", status: .suspended,
+            domains: [DomainClaim(domain: "acme.test", verified: true, includeSubdomains: true, verifiedAt: date("2026-01-01T12:30:00Z"))],
+            connection: "acme-okta", requiredLevel: "loa2", flows: ["console": "strict"],
+            branding: Branding(displayName: "ACME", logoURL: "https://acme.test/logo.png", primaryColor: "#123", texts: ["title": "Hi"])),
+    ],
+    apps: [Application(id: "console", name: "Console", flow: "saas", requiredLevel: "loa1", redirectURIs: ["https://app.test/cb"], allowedOrgs: ["acme"])],
+    users: [
+        UserRecord(
+            id: "u-alice", email: "Alice@Acme.test", name: "Alice", passwordHash: "$scrypt$x", totpSecret: "SEED",
+            memberships: [Membership(org: "acme", roles: ["admin"])]),
+        UserRecord(id: "u-bob", email: "bob@acme.test", status: .suspended),
+    ],
+    flowsDirectory: "../flows")
+
+let now = date("2026-03-01T10:00:00Z")
+
+@Suite("Directory store contract")
+struct DirectoryStoreContractTests {
+    @Test("an imported directory loads back unchanged, in order", arguments: StoreKind.allCases)
+    func importRoundTrips(_ kind: StoreKind) async throws {
+        try await kind.withStore { store async throws in
+            #expect(try await store.loadDirectory() == DirectoryConfig())
+            try await store.replaceDirectory(with: contractConfig)
+            #expect(try await store.loadDirectory() == contractConfig)
+        }
+    }
+
+    @Test("an import replaces the previous directory entirely", arguments: StoreKind.allCases)
+    func importReplaces(_ kind: StoreKind) async throws {
+        try await kind.withStore { store async throws in
+            try await store.replaceDirectory(with: contractConfig)
+            let smaller = DirectoryConfig(organizations: [Organization(id: "solo", name: "Solo")])
+            try await store.replaceDirectory(with: smaller)
+            #expect(try await store.loadDirectory() == smaller)
+            #expect(try await store.user(id: "u-alice") == nil)
+        }
+    }
+
+    @Test("a failing import changes nothing", arguments: StoreKind.allCases)
+    func failingImportLeavesPreviousDirectory(_ kind: StoreKind) async throws {
+        try await kind.withStore { store async throws in
+            try await store.replaceDirectory(with: contractConfig)
+            try await store.setCredential(user: "u-alice", kind: "totp", data: Data([1, 2, 3]))
+            var broken = contractConfig
+            broken.levels = [AssuranceLevel(name: "only", methods: [["pwd"]])]
+            broken.organizations = [Organization(id: "new", name: "New")]
+            broken.users = [UserRecord(id: "u1", email: "same@acme.test"), UserRecord(id: "u2", email: "SAME@acme.test")]
+            let error = await #expect(throws: DirectoryError.self) { try await store.replaceDirectory(with: broken) }
+            #expect(error?.code == .conflict)
+            #expect(try await store.loadDirectory() == contractConfig)
+            #expect(try await store.credential(user: "u-alice", kind: "totp") == Data([1, 2, 3]))
+
+            var duplicateOrg = contractConfig
+            duplicateOrg.organizations.append(Organization(id: "acme", name: "Acme again"))
+            let second = await #expect(throws: DirectoryError.self) { try await store.replaceDirectory(with: duplicateOrg) }
+            #expect(second?.code == .conflict)
+            #expect(try await store.loadDirectory() == contractConfig)
+        }
+    }
+
+    @Test("users are found by id and by email, ignoring case", arguments: StoreKind.allCases)
+    func findsUsers(_ kind: StoreKind) async throws {
+        try await kind.withStore { store async throws in
+            try await store.replaceDirectory(with: contractConfig)
+            #expect(try await store.user(id: "u-alice") == contractConfig.users[0])
+            #expect(try await store.user(email: "alice@ACME.TEST") == contractConfig.users[0])
+            #expect(try await store.user(email: " ALICE@acme.test ")?.id == "u-alice")
+            #expect(try await store.user(email: "carol@acme.test") == nil)
+            #expect(try await store.user(id: "ghost") == nil)
+        }
+    }
+
+    @Test("saving a user inserts or replaces it", arguments: StoreKind.allCases)
+    func saveUserUpserts(_ kind: StoreKind) async throws {
+        try await kind.withStore { store async throws in
+            try await store.replaceDirectory(with: contractConfig)
+            let carol = UserRecord(id: "u-carol", email: "carol@acme.test", memberships: [Membership(org: "acme", roles: ["member"])])
+            try await store.saveUser(carol)
+            #expect(try await store.user(email: "Carol@acme.test") == carol)
+            #expect(try await store.loadDirectory().users.map(\.id) == ["u-alice", "u-bob", "u-carol"])
+
+            var renamed = contractConfig.users[0]
+            renamed.email = "alice.smith@acme.test"
+            renamed.name = "Alice Smith"
+            try await store.saveUser(renamed)
+            #expect(try await store.user(id: "u-alice") == renamed)
+            #expect(try await store.user(email: "alice@acme.test") == nil)
+            #expect(try await store.user(email: "alice.smith@acme.test")?.name == "Alice Smith")
+            #expect(try await store.loadDirectory().users.map(\.id) == ["u-alice", "u-bob", "u-carol"])
+        }
+    }
+
+    @Test("saving a user with another user's email is a conflict", arguments: StoreKind.allCases)
+    func saveUserRejectsTakenEmail(_ kind: StoreKind) async throws {
+        try await kind.withStore { store async throws in
+            try await store.replaceDirectory(with: contractConfig)
+            let error = await #expect(throws: DirectoryError.self) {
+                try await store.saveUser(UserRecord(id: "u-mallory", email: "BOB@acme.test"))
+            }
+            #expect(error?.code == .conflict)
+            #expect(try await store.user(id: "u-mallory") == nil)
+            #expect(try await store.user(email: "bob@acme.test")?.id == "u-bob")
+        }
+    }
+
+    @Test("credential slots are written, read, replaced and removed", arguments: StoreKind.allCases)
+    func credentials(_ kind: StoreKind) async throws {
+        try await kind.withStore { store async throws in
+            try await store.replaceDirectory(with: contractConfig)
+            #expect(try await store.credential(user: "u-alice", kind: "totp") == nil)
+            try await store.setCredential(user: "u-alice", kind: "totp", data: Data("seed".utf8))
+            try await store.setCredential(user: "u-alice", kind: "recovery", data: Data())
+            try await store.setCredential(user: "u-bob", kind: "totp", data: Data([0, 255]))
+            #expect(try await store.credential(user: "u-alice", kind: "totp") == Data("seed".utf8))
+            #expect(try await store.credential(user: "u-alice", kind: "recovery") == Data())
+            try await store.setCredential(user: "u-alice", kind: "totp", data: Data("new".utf8))
+            #expect(try await store.credential(user: "u-alice", kind: "totp") == Data("new".utf8))
+            try await store.removeCredential(user: "u-alice", kind: "totp")
+            try await store.removeCredential(user: "u-alice", kind: "never-set")
+            #expect(try await store.credential(user: "u-alice", kind: "totp") == nil)
+            #expect(try await store.credential(user: "u-bob", kind: "totp") == Data([0, 255]))
+        }
+    }
+
+    @Test("a credential needs an existing user", arguments: StoreKind.allCases)
+    func credentialForUnknownUser(_ kind: StoreKind) async throws {
+        try await kind.withStore { store async throws in
+            let error = await #expect(throws: DirectoryError.self) {
+                try await store.setCredential(user: "ghost", kind: "totp", data: Data([1]))
+            }
+            #expect(error?.code == .unknownUser)
+        }
+    }
+
+    @Test("an import drops the credentials of users it removes and keeps the others", arguments: StoreKind.allCases)
+    func importPrunesCredentials(_ kind: StoreKind) async throws {
+        try await kind.withStore { store async throws in
+            try await store.replaceDirectory(with: contractConfig)
+            try await store.setCredential(user: "u-alice", kind: "totp", data: Data([1]))
+            try await store.setCredential(user: "u-bob", kind: "totp", data: Data([2]))
+            var withoutBob = contractConfig
+            withoutBob.users.removeLast()
+            try await store.replaceDirectory(with: withoutBob)
+            #expect(try await store.credential(user: "u-alice", kind: "totp") == Data([1]))
+            #expect(try await store.credential(user: "u-bob", kind: "totp") == nil)
+            // A new user who reuses the id does not inherit the old credential.
+            try await store.saveUser(UserRecord(id: "u-bob", email: "robert@acme.test"))
+            #expect(try await store.credential(user: "u-bob", kind: "totp") == nil)
+        }
+    }
+
+    @Test("an ephemeral entry lives until it expires", arguments: StoreKind.allCases)
+    func ephemeralExpiry(_ kind: StoreKind) async throws {
+        try await kind.withStore { store async throws in
+            let expiry = now.addingTimeInterval(300)
+            try await store.putEphemeral(namespace: "tx", key: "abc", value: Data("state".utf8), expiresAt: expiry)
+            #expect(try await store.ephemeral(namespace: "tx", key: "abc", now: now) == Data("state".utf8))
+            #expect(try await store.ephemeral(namespace: "tx", key: "abc", now: expiry.addingTimeInterval(-0.001)) != nil)
+            #expect(try await store.ephemeral(namespace: "tx", key: "abc", now: expiry) == nil)
+            #expect(try await store.ephemeral(namespace: "other", key: "abc", now: now) == nil)
+
+            try await store.putEphemeral(namespace: "tx", key: "abc", value: Data("replaced".utf8), expiresAt: expiry.addingTimeInterval(60))
+            #expect(try await store.ephemeral(namespace: "tx", key: "abc", now: expiry) == Data("replaced".utf8))
+            try await store.deleteEphemeral(namespace: "tx", key: "abc")
+            try await store.deleteEphemeral(namespace: "tx", key: "never-set")
+            #expect(try await store.ephemeral(namespace: "tx", key: "abc", now: now) == nil)
+        }
+    }
+
+    @Test("insert-if-absent refuses a live entry and takes over an expired one", arguments: StoreKind.allCases)
+    func insertIfAbsent(_ kind: StoreKind) async throws {
+        try await kind.withStore { store async throws in
+            let expiry = now.addingTimeInterval(60)
+            #expect(try await store.insertEphemeralIfAbsent(namespace: "replay", key: "id-1", value: Data([1]), expiresAt: expiry, now: now))
+            #expect(!(try await store.insertEphemeralIfAbsent(namespace: "replay", key: "id-1", value: Data([2]), expiresAt: expiry, now: now)))
+            #expect(try await store.ephemeral(namespace: "replay", key: "id-1", now: now) == Data([1]))
+            #expect(try await store.insertEphemeralIfAbsent(namespace: "other", key: "id-1", value: Data([3]), expiresAt: expiry, now: now))
+            // Once expired, the key is free again.
+            let later = expiry.addingTimeInterval(1)
+            #expect(try await store.insertEphemeralIfAbsent(namespace: "replay", key: "id-1", value: Data([4]), expiresAt: later.addingTimeInterval(60), now: later))
+            #expect(try await store.ephemeral(namespace: "replay", key: "id-1", now: later) == Data([4]))
+        }
+    }
+
+    @Test("of concurrent insert-if-absent calls exactly one wins", arguments: StoreKind.allCases)
+    func insertIfAbsentIsAtomic(_ kind: StoreKind) async throws {
+        try await kind.withStore { store async throws in
+            let wins = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for attempt in 0..<20 {
+                    group.addTask {
+                        try await store.insertEphemeralIfAbsent(
+                            namespace: "replay", key: "assertion-42", value: Data([UInt8(attempt)]), expiresAt: now.addingTimeInterval(60), now: now)
+                    }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(wins == 1)
+        }
+    }
+
+    @Test("purging deletes exactly the expired entries", arguments: StoreKind.allCases)
+    func purgeExpired(_ kind: StoreKind) async throws {
+        try await kind.withStore { store async throws in
+            try await store.putEphemeral(namespace: "tx", key: "old", value: Data([1]), expiresAt: now.addingTimeInterval(-10))
+            try await store.putEphemeral(namespace: "tx", key: "edge", value: Data([2]), expiresAt: now)
+            try await store.putEphemeral(namespace: "tx", key: "live", value: Data([3]), expiresAt: now.addingTimeInterval(10))
+            #expect(try await store.purgeExpired(now: now) == 2)
+            #expect(try await store.purgeExpired(now: now) == 0)
+            #expect(try await store.ephemeral(namespace: "tx", key: "live", now: now) == Data([3]))
+            #expect(try await store.insertEphemeralIfAbsent(namespace: "tx", key: "old", value: Data([4]), expiresAt: now.addingTimeInterval(5), now: now))
+        }
+    }
+}
+
+@Suite("SQLite store")
+struct SQLiteStoreTests {
+    @Test("data survives closing and reopening the file")
+    func survivesReopen() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let path = directory.path("gatehouse.sqlite")
+
+        let first = try await SQLiteStore.open(path: path)
+        try await first.replaceDirectory(with: contractConfig)
+        try await first.saveUser(UserRecord(id: "u-carol", email: "carol@acme.test"))
+        try await first.setCredential(user: "u-carol", kind: "totp", data: Data([9, 9]))
+        try await first.putEphemeral(namespace: "tx", key: "k", value: Data([7]), expiresAt: now.addingTimeInterval(60))
+        try await first.close()
+
+        let second = try await SQLiteStore.open(path: path)
+        var expected = contractConfig
+        expected.users.append(UserRecord(id: "u-carol", email: "carol@acme.test"))
+        let loaded = try await second.loadDirectory()
+        let carol = try await second.user(email: "CAROL@acme.test")
+        let credential = try await second.credential(user: "u-carol", kind: "totp")
+        let entry = try await second.ephemeral(namespace: "tx", key: "k", now: now)
+        try await second.close()
+
+        #expect(loaded == expected)
+        #expect(carol?.id == "u-carol")
+        #expect(credential == Data([9, 9]))
+        #expect(entry == Data([7]))
+    }
+
+    @Test("the database runs in WAL mode")
+    func usesWAL() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let path = directory.path("gatehouse.sqlite")
+        let store = try await SQLiteStore.open(path: path)
+        try await store.putEphemeral(namespace: "tx", key: "k", value: Data([1]), expiresAt: now)
+        let walExists = FileManager.default.fileExists(atPath: path + "-wal")
+        try await store.close()
+        #expect(walExists)
+    }
+
+    @Test("a closed store refuses work, and closing twice is harmless")
+    func closedStore() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let store = try await SQLiteStore.open(path: directory.path("gatehouse.sqlite"))
+        try await store.close()
+        try await store.close()
+        let error = await #expect(throws: DirectoryError.self) { try await store.loadDirectory() }
+        #expect(error?.code == .closed)
+    }
+
+    @Test("opening a file that is not a database fails cleanly")
+    func notADatabase() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let path = directory.path("junk.sqlite")
+        try Data(repeating: 0x42, count: 4096).write(to: URL(fileURLWithPath: path))
+        let error = await #expect(throws: DirectoryError.self) { try await SQLiteStore.open(path: path) }
+        #expect(error?.code == .storage)
+    }
+
+    @Test("opening a file in a missing directory fails cleanly")
+    func missingDirectory() async throws {
+        let error = await #expect(throws: DirectoryError.self) { try await SQLiteStore.open(path: "/nonexistent/dir/gatehouse.sqlite") }
+        #expect(error?.code == .storage)
+    }
+}
