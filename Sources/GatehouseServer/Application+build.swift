@@ -1,0 +1,94 @@
+import Directory
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// Builds the Gatehouse HTTP application from a configuration: opens the store, loads the directory
+/// and flows, and wires the middleware and routes. Run it with `runService()`, which shuts down
+/// gracefully on SIGINT and SIGTERM (in-flight requests finish, then the store is closed).
+///
+/// ```swift
+/// let app = try await buildApplication(configuration: try ServerConfiguration.load(path: "server.json"))
+/// try await app.runService()
+/// ```
+public func buildApplication(
+    configuration: ServerConfiguration, environment: ServerEnvironment = ServerEnvironment()
+) async throws -> some ApplicationProtocol {
+    let runtime = try await GatehouseRuntime.make(configuration: configuration, environment: environment)
+    return try await buildApplication(runtime: runtime, extensions: environment.extensions)
+}
+
+/// Builds the application and runs it until SIGINT or SIGTERM (what `gatehouse serve` does).
+/// - Parameter built: Called once the store, directory and flows are loaded, just before the server binds.
+public func runServer(
+    configuration: ServerConfiguration, environment: ServerEnvironment = ServerEnvironment(), built: @Sendable () -> Void = {}
+) async throws {
+    let app = try await buildApplication(configuration: configuration, environment: environment)
+    built()
+    try await app.runService()
+}
+
+/// Builds the application around an already assembled runtime (tests use it to look into the store).
+public func buildApplication(runtime: GatehouseRuntime, extensions: [any GatehouseExtension] = []) async throws -> some ApplicationProtocol {
+    let router = try await buildRouter(runtime: runtime, extensions: extensions)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(runtime.configuration.host, port: runtime.configuration.port)),
+        services: [StoreMaintenance(store: runtime.store, clock: runtime.clock, logger: runtime.logger)],
+        logger: runtime.logger)
+}
+
+/// The router: middleware (outermost first) and every route.
+///
+/// Middleware order: request id → forwarded headers → access log and metrics → security headers →
+/// error pages → body limit → route. So the access log sees the final status of every request, and
+/// error pages carry the security headers and the request id.
+///
+/// Routes: `/healthz`, `/readyz`, `/metrics`, `/static/gatehouse.css`, `/branding/{org}/style.css`,
+/// `GET|POST /login/{id}`, `GET|POST /logout`, the `/demo` app when enabled, and those of `extensions`.
+public func buildRouter(runtime: GatehouseRuntime, extensions: [any GatehouseExtension] = []) async throws -> Router<GatehouseRequestContext> {
+    let router = Router(context: GatehouseRequestContext.self)
+    router.add(middleware: RequestIDMiddleware(random: runtime.random))
+    router.add(middleware: ForwardedHeadersMiddleware(trustedProxies: runtime.configuration.trustedProxies))
+    router.add(middleware: AccessLogMiddleware(metrics: runtime.metrics))
+    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: ErrorPageMiddleware(pages: runtime.pages))
+    router.add(middleware: BodyLimitMiddleware(limit: runtime.configuration.maxBodyBytes))
+
+    var hooks = LoginHooks.standard(runtime: runtime)
+    for module in extensions { try await module.configure(hooks: &hooks, runtime: runtime) }
+    let login = LoginController(runtime: runtime, hooks: hooks)
+
+    OperationsRoutes.add(to: router, runtime: runtime)
+    AssetRoutes.add(to: router, runtime: runtime)
+    LoginRoutes.add(to: router, controller: login)
+    LogoutRoutes.add(to: router, runtime: runtime)
+    if runtime.configuration.demo { DemoRoutes.add(to: router, runtime: runtime) }
+    for module in extensions { try await module.addRoutes(to: router, login: login, runtime: runtime) }
+    return router
+}
+
+/// Purges expired ephemeral entries (transactions, sessions, counters) every five minutes, and closes
+/// the store when the server has shut down.
+struct StoreMaintenance: Service {
+    let store: any DirectoryStore
+    let clock: @Sendable () -> Date
+    let logger: Logger
+    var interval: Duration = .seconds(300)
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: interval)
+                do {
+                    let purged = try await store.purgeExpired(now: clock())
+                    if purged > 0 { logger.debug("purged expired entries", metadata: ["count": .stringConvertible(purged)]) }
+                } catch {
+                    logger.warning("purging expired entries failed", metadata: ["error.type": .string(String(reflecting: type(of: error)))])
+                }
+            }
+        }
+        if let sqlite = store as? SQLiteStore { try? await sqlite.close() }
+    }
+}

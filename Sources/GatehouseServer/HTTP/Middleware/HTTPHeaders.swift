@@ -1,0 +1,25 @@
+import HTTPTypes
+
+extension HTTPField.Name {
+    /// `X-Request-Id`: correlates a request across proxies, logs and support tickets.
+    static let requestID = HTTPField.Name("X-Request-Id")!
+    /// `X-Forwarded-For` (de facto standard; RFC 7239 `Forwarded` is its successor).
+    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
+    /// `X-Forwarded-Proto`.
+    static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!
+    /// `X-Forwarded-Host`.
+    static let forwardedHost = HTTPField.Name("X-Forwarded-Host")!
+    /// `X-Frame-Options` (RFC 7034).
+    static let frameOptions = HTTPField.Name("X-Frame-Options")!
+    /// `Referrer-Policy`.
+    static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
+    /// `Cross-Origin-Opener-Policy`.
+    static let crossOriginOpenerPolicy = HTTPField.Name("Cross-Origin-Opener-Policy")!
+}
+
+extension Unicode.Scalar {
+    /// An ASCII letter or digit, or one of `extra`: what ids and host names taken from headers may contain.
+    func isPlainIDCharacter(extra: String) -> Bool {
+        ("a"..."z").contains(self) || ("A"..."Z").contains(self) || ("0"..."9").contains(self) || extra.unicodeScalars.contains(self)
+    }
+}

@@ -1,0 +1,74 @@
+import Directory
+import Foundation
+
+/// Login transactions in the store's ephemeral entries (namespace `login`), so any node can resume
+/// one that another node started.
+///
+/// An entry outlives its transaction by ``grace`` so that a late request gets "this sign-in expired"
+/// rather than "unknown"; the store forgets it after that.
+public struct LoginTransactionStore: Sendable {
+    /// The store.
+    public let store: any DirectoryStore
+    /// The ephemeral namespace.
+    public static let namespace = "login"
+    /// How long an expired transaction is still recognised as expired.
+    public static let grace: TimeInterval = 15 * 60
+
+    /// Creates a transaction store over `store`.
+    public init(store: any DirectoryStore) { self.store = store }
+
+    /// The result of looking a transaction up.
+    public enum Lookup: Sendable {
+        /// A live transaction.
+        case found(LoginTransaction)
+        /// A transaction whose time is up.
+        case expired(LoginTransaction)
+        /// No such transaction (never existed, finished, or forgotten).
+        case unknown
+    }
+
+    /// Looks up a transaction.
+    public func find(_ id: LoginTransactionID, now: Date) async throws -> Lookup {
+        guard let data = try await store.ephemeral(namespace: Self.namespace, key: id.rawValue, now: now),
+            let transaction = try? JSONDecoder().decode(LoginTransaction.self, from: data)
+        else { return .unknown }
+        return now < transaction.expiresAt ? .found(transaction) : .expired(transaction)
+    }
+
+    /// Writes (creates or replaces) a transaction.
+    public func save(_ transaction: LoginTransaction) async throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        try await store.putEphemeral(
+            namespace: Self.namespace, key: transaction.id.rawValue, value: try encoder.encode(transaction),
+            expiresAt: transaction.expiresAt.addingTimeInterval(Self.grace))
+    }
+
+    /// Forgets a transaction (it finished).
+    public func delete(_ id: LoginTransactionID) async throws {
+        try await store.deleteEphemeral(namespace: Self.namespace, key: id.rawValue)
+    }
+}
+
+extension LoginTransactionStore {
+    /// The namespace of the per-transaction locks.
+    static let lockNamespace = "login.lock"
+
+    /// Runs `body` while holding the transaction's lock, so two submissions of one page (a double
+    /// click, two nodes) are never processed at once; the lock expires by itself after 30 seconds
+    /// should a node die holding it.
+    /// - Returns: nil when another request holds the lock.
+    func withLock<T: Sendable>(_ id: LoginTransactionID, now: Date, _ body: () async throws -> T) async throws -> T? {
+        guard try await store.insertEphemeralIfAbsent(
+            namespace: Self.lockNamespace, key: id.rawValue, value: Data(), expiresAt: now.addingTimeInterval(30), now: now)
+        else { return nil }
+        do {
+            let result = try await body()
+            try await store.deleteEphemeral(namespace: Self.lockNamespace, key: id.rawValue)
+            return result
+        } catch {
+            try? await store.deleteEphemeral(namespace: Self.lockNamespace, key: id.rawValue)
+            throw error
+        }
+    }
+}

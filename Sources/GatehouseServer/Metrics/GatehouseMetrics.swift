@@ -1,0 +1,86 @@
+import Foundation
+import Prometheus
+
+/// The broker's Prometheus metrics, exposed at `/metrics` in the text exposition format.
+///
+/// Each application owns its registry (no global `MetricsSystem` bootstrap), so several servers in
+/// one process (tests) keep separate counts. Label values come from configuration (app ids, flow
+/// step names, deny reasons) or from small fixed sets, never from user input.
+///
+/// The OAuth endpoints call ``tokenIssued(grantType:kind:)`` for every token they issue:
+///
+/// ```swift
+/// runtime.metrics.tokenIssued(grantType: "authorization_code", kind: "id_token")
+/// ```
+public struct GatehouseMetrics: Sendable {
+    /// The registry the metrics live in (what `/metrics` prints).
+    public let registry: PrometheusCollectorRegistry
+
+    /// Creates the metrics in a fresh registry.
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+    }
+
+    /// Latency buckets for user-facing steps: 5 ms to 10 s (scrypt dominates password steps).
+    static let stepBuckets: [Duration] = [
+        .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+        .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
+    ]
+
+    /// A login ended: `outcome` is `allow` or `deny`, `reason` the flow's deny reason (`none` for allow).
+    public func loginFinished(app: String, outcome: String, reason: String) {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "gatehouse", metricName: "logins", unitName: "total", helpText: "Logins that ended, by app and outcome."),
+            labels: [("app", app), ("outcome", outcome), ("reason", reason)]
+        ).increment()
+    }
+
+    /// One submitted page was processed (credential checks and effects included) in `duration`.
+    public func stepCompleted(prompt: String, duration: Duration) {
+        registry.makeDurationHistogram(
+            descriptor: MetricNameDescriptor(
+                namespace: "gatehouse", metricName: "login_step_duration", unitName: "seconds",
+                helpText: "Time to process one submitted login page, by the page's kind."),
+            labels: [("prompt", prompt)], buckets: Self.stepBuckets
+        ).record(duration)
+    }
+
+    /// A token was issued: `grantType` is the OAuth grant (`authorization_code`, `refresh_token`), `kind`
+    /// the token (`id_token`, `access_token`, `refresh_token`, `code`).
+    public func tokenIssued(grantType: String, kind: String) {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "gatehouse", metricName: "tokens_issued", unitName: "total", helpText: "Tokens and codes issued."),
+            labels: [("grant_type", grantType), ("kind", kind)]
+        ).increment()
+    }
+
+    /// A submission was refused by the per-address attempt limit.
+    public func attemptLimited() {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "gatehouse", metricName: "attempts_limited", unitName: "total",
+                helpText: "Password and code submissions refused by the per-address limit."),
+            labels: []
+        ).increment()
+    }
+
+    /// An HTTP request was answered; `route` is the route template (`/login/{id}`), never the raw path.
+    public func requestServed(method: String, route: String, status: Int, duration: Duration) {
+        let statusClass = "\(status / 100)xx"
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "gatehouse", metricName: "http_requests", unitName: "total", helpText: "HTTP requests by route and status class."),
+            labels: [("method", method), ("route", route), ("status", statusClass)]
+        ).increment()
+        registry.makeDurationHistogram(
+            descriptor: MetricNameDescriptor(
+                namespace: "gatehouse", metricName: "http_request_duration", unitName: "seconds", helpText: "HTTP request latency by route."),
+            labels: [("route", route)], buckets: Self.stepBuckets
+        ).record(duration)
+    }
+
+    /// The text exposition of every metric (what `/metrics` serves).
+    public func exposition() -> String { registry.emitToString() }
+}

@@ -1,0 +1,56 @@
+import Authenticators
+import Crypto
+import Foundation
+
+/// Random identifiers and secrets the server hands out (transaction ids, CSRF tokens, session
+/// cookies), and the comparisons and digests used on them.
+///
+/// Every byte comes from the injected ``RandomSource`` (the system generator in production), so tests
+/// can run with a seeded one.
+enum Tokens {
+    /// `byteCount` random bytes as unpadded base64url (RFC 4648 §5): safe in URLs, cookies and forms.
+    static func random(_ byteCount: Int, from random: any RandomSource) -> String {
+        base64URL(random.bytes(byteCount))
+    }
+
+    /// Unpadded base64url of `bytes`.
+    static func base64URL(_ bytes: some Sequence<UInt8>) -> String {
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// Whether `text` has the shape of a token made by ``random(_:from:)`` of `byteCount` bytes; checked
+    /// before a value from a URL or cookie is used as a store key.
+    static func isWellFormed(_ text: String, byteCount: Int) -> Bool {
+        let length = (byteCount * 4 + 2) / 3
+        return text.utf8.count == length
+            && text.utf8.allSatisfy { $0.isASCIIAlphanumeric || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }
+    }
+
+    /// Whether two strings hold the same bytes, in time that depends only on their lengths.
+    static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        let (x, y) = (Array(a.utf8), Array(b.utf8))
+        guard x.count == y.count else { return false }
+        var difference: UInt8 = 0
+        for index in x.indices { difference |= x[index] ^ y[index] }
+        return difference == 0
+    }
+
+    /// Lowercase hex SHA-256 of `text`: how secrets that are also lookup keys (session cookies) are
+    /// stored, so a copy of the store does not hand out live sessions.
+    static func digest(_ text: String) -> String {
+        SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Unpadded base64url SHA-256 of `text` (PKCE S256, RFC 7636 §4.2).
+    static func s256(_ text: String) -> String {
+        base64URL(SHA256.hash(data: Array(text.utf8)))
+    }
+}
+
+extension UInt8 {
+    fileprivate var isASCIIAlphanumeric: Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self)
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self)
+    }
+}

@@ -1,0 +1,140 @@
+import Crypto
+import CryptoExtras
+import Foundation
+import JWTKit
+
+/// One of the provider's signing keys, with its private half, as the key store holds it in memory.
+struct SigningKey: Sendable {
+    /// The private key, as swift-crypto holds it.
+    enum Material: Sendable {
+        case rsa(_RSA.Signing.PrivateKey)
+        case p256(P256.Signing.PrivateKey)
+    }
+
+    let algorithm: SigningAlgorithm
+    let material: Material
+    let publicJWK: PublicJWK
+    let createdAt: Date
+    /// When a newer key replaced it for signing; nil while it is the active key.
+    var retiredAt: Date?
+
+    var kid: String { publicJWK.kid }
+
+    init(material: Material, createdAt: Date, retiredAt: Date? = nil) throws(OIDCProviderError) {
+        self.material = material
+        self.createdAt = createdAt
+        self.retiredAt = retiredAt
+        switch material {
+        case .rsa(let key):
+            guard key.keySizeInBits >= 2048 else { throw .keyGeneration("an RSA signing key must have at least 2048 bits") }
+            let primitives: _RSA.Signing.PublicKey.Primitives
+            do {
+                primitives = try key.publicKey.getKeyPrimitives()
+            } catch {
+                throw .keyGeneration("cannot read the RSA public key", underlying: error)
+            }
+            algorithm = .rs256
+            publicJWK = PublicJWK(
+                rsaModulus: Array(primitives.modulus), exponent: Array(primitives.publicExponent), alg: algorithm.rawValue)
+        case .p256(let key):
+            // x963 is 0x04 ‖ x ‖ y, 32 bytes each.
+            let point = Array(key.publicKey.x963Representation)
+            algorithm = .es256
+            publicJWK = PublicJWK(
+                curve: "P-256", x: Base64URL.encode(point[1..<33]), y: Base64URL.encode(point[33..<65]), alg: algorithm.rawValue)
+        }
+    }
+
+    /// Whether the key is still published at `now`: active, or retired less than `overlap` ago.
+    func isPublished(at now: Date, overlap: Duration) -> Bool {
+        guard let retiredAt else { return true }
+        return now < retiredAt + overlap
+    }
+
+    /// Adds the key to a jwt-kit key collection under its `kid`.
+    func add(to collection: JWTKeyCollection) async throws(OIDCProviderError) {
+        let kid = JWKIdentifier(string: kid)
+        do {
+            switch material {
+            case .rsa(let key):
+                await collection.add(rsa: try Insecure.RSA.PrivateKey(backing: key), digestAlgorithm: .sha256, kid: kid)
+            case .p256(let key):
+                await collection.add(ecdsa: try ES256PrivateKey(backing: key), kid: kid)
+            }
+        } catch {
+            throw .keyGeneration("jwt-kit refused the \(algorithm.rawValue) key", underlying: error)
+        }
+    }
+
+    // MARK: Stored form
+
+    /// The key as written inside the sealed key ring: the private key's DER (PKCS#1 for RSA, SEC 1 for P-256).
+    struct Stored: Codable {
+        var algorithm: SigningAlgorithm
+        var privateKeyDER: Data
+        var createdAt: Date
+        var retiredAt: Date?
+    }
+
+    var stored: Stored {
+        let der =
+            switch material {
+            case .rsa(let key): key.derRepresentation
+            case .p256(let key): key.derRepresentation
+            }
+        return Stored(algorithm: algorithm, privateKeyDER: der, createdAt: createdAt, retiredAt: retiredAt)
+    }
+
+    init(stored: Stored) throws(OIDCProviderError) {
+        let material: Material
+        do {
+            switch stored.algorithm {
+            case .rs256: material = .rsa(try _RSA.Signing.PrivateKey(derRepresentation: stored.privateKeyDER))
+            case .es256: material = .p256(try P256.Signing.PrivateKey(derRepresentation: stored.privateKeyDER))
+            }
+        } catch {
+            throw .corruptKeyRing("a stored \(stored.algorithm.rawValue) key cannot be read", underlying: error)
+        }
+        try self.init(material: material, createdAt: stored.createdAt, retiredAt: stored.retiredAt)
+    }
+}
+
+/// Makes new signing keys; ``system`` uses the operating system's generator (through BoringSSL),
+/// tests pass one that hands out keys made once, because RSA key generation is slow.
+public struct SigningKeyGenerator: Sendable {
+    let make: @Sendable (SigningAlgorithm) throws -> SigningKey.Material
+
+    /// RSA-2048 and P-256 keys from the system's secure generator.
+    public static let system = SigningKeyGenerator { algorithm in
+        switch algorithm {
+        case .rs256: .rsa(try _RSA.Signing.PrivateKey(keySize: .bits2048))
+        case .es256: .p256(P256.Signing.PrivateKey())
+        }
+    }
+
+    /// A generator over caller-supplied key factories (for tests and fixtures).
+    public init(
+        rsa: @escaping @Sendable () throws -> _RSA.Signing.PrivateKey, p256: @escaping @Sendable () -> P256.Signing.PrivateKey
+    ) {
+        make = { algorithm in
+            switch algorithm {
+            case .rs256: .rsa(try rsa())
+            case .es256: .p256(p256())
+            }
+        }
+    }
+
+    private init(make: @escaping @Sendable (SigningAlgorithm) throws -> SigningKey.Material) {
+        self.make = make
+    }
+
+    func generate(_ algorithm: SigningAlgorithm, now: Date) throws(OIDCProviderError) -> SigningKey {
+        let material: SigningKey.Material
+        do {
+            material = try make(algorithm)
+        } catch {
+            throw .keyGeneration("cannot generate a \(algorithm.rawValue) key", underlying: error)
+        }
+        return try SigningKey(material: material, createdAt: now)
+    }
+}

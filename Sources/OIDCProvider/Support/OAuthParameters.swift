@@ -1,0 +1,87 @@
+import Foundation
+
+/// Request parameters as OAuth reads them: every name with every value it was given, so a repeated
+/// parameter can be refused (RFC 6749 §3.1 and §3.2: "Request and response parameters MUST NOT be
+/// included more than once").
+///
+/// The HTTP layer hands the provider `[String: [String]]` built from the query string or the
+/// `application/x-www-form-urlencoded` body; ``parse(_:)`` builds one from raw text.
+public enum OAuthParameters {
+    /// Decodes `application/x-www-form-urlencoded` text (a query string without `?`, or a form body):
+    /// `+` is a space, `%XX` a byte of UTF-8. A pair that does not decode is kept under the name
+    /// `""` so that callers see the request as malformed rather than silently shorter.
+    /// - Parameter text: The encoded pairs, `&`-separated.
+    /// - Returns: Every name with its values, in the order given.
+    public static func parse(_ text: String) -> [String: [String]] {
+        var result: [String: [String]] = [:]
+        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = formDecode(parts[0]), let value = formDecode(parts.count > 1 ? parts[1] : "") else {
+                result["", default: []].append(String(pair))
+                continue
+            }
+            result[name, default: []].append(value)
+        }
+        return result
+    }
+
+    /// Encodes one name or value for `application/x-www-form-urlencoded` and query strings: every
+    /// byte outside the RFC 3986 unreserved set becomes `%XX`, so `+`, `&` and `=` in a `state` arrive intact.
+    public static func encode(_ text: String) -> String {
+        var output = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                UInt8(ascii: "~"):
+                output.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                output += "%" + Digests.hex([byte]).uppercased()
+            }
+        }
+        return output
+    }
+
+    /// Encodes pairs as `name=value&…`, in order.
+    public static func encode(_ pairs: [(name: String, value: String)]) -> String {
+        pairs.map { encode($0.name) + "=" + encode($0.value) }.joined(separator: "&")
+    }
+
+    /// Decodes one form-urlencoded component; nil when a `%` escape is malformed or the bytes are not UTF-8.
+    static func formDecode(_ text: some StringProtocol) -> String? {
+        String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+    }
+}
+
+/// Reads single-valued parameters out of a parameter map, refusing repeats and oversized values.
+struct ParameterReader {
+    /// Why a parameter could not be read.
+    enum Problem: Error, Equatable {
+        case repeated(String)
+        case tooLong(String, limit: Int)
+    }
+
+    let parameters: [String: [String]]
+
+    /// The parameter's only value, nil when absent. An empty value counts as absent (RFC 6749 §3.1:
+    /// "Parameters sent without a value MUST be treated as if they were omitted").
+    func single(_ name: String, limit: Int) throws(Problem) -> String? {
+        guard let values = parameters[name] else { return nil }
+        guard values.count == 1 else { throw .repeated(name) }
+        guard values[0].utf8.count <= limit else { throw .tooLong(name, limit: limit) }
+        return values[0].isEmpty ? nil : values[0]
+    }
+
+    /// The names given more than once, sorted.
+    var repeatedNames: [String] { parameters.filter { $0.value.count > 1 }.map(\.key).sorted() }
+}
+
+extension ParameterReader.Problem {
+    /// The problem as an `invalid_request` error.
+    var oauthError: OAuthError {
+        switch self {
+        case .repeated(let name): .invalidRequest("the parameter '\(name)' is given more than once")
+        case .tooLong(let name, let limit): .invalidRequest("the parameter '\(name)' is longer than \(limit) bytes")
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import FlowEngine
+import Foundation
+
+/// What is stored for an authorization code, under the SHA-256 of the code (never the code).
+struct CodeRecord: Codable {
+    /// The validated request: client, redirect URI, PKCE challenge, nonce, scopes.
+    var request: AuthorizationRequest
+    /// Who logged in and how.
+    var session: AuthenticatedSession
+    /// The `sub` the client sees.
+    var subject: String
+    /// The grant the code starts: every token issued from it carries this id, so one revocation
+    /// marker revokes them all (a replayed code, a reused refresh token, RFC 7009 revocation).
+    var grantID: String
+    var issuedAt: Date
+}
+
+/// What is stored for an opaque access token, under its SHA-256.
+struct AccessTokenRecord: Codable {
+    var clientID: AppID
+    var grantID: String
+    var scopes: [String]
+    /// The claims userinfo returns, fixed when the token was issued.
+    var claims: UserClaims
+    var issuedAt: Date
+    var expiresAt: Date
+}
+
+/// What is stored for a refresh token, under its SHA-256. The entry is kept until the grant ends
+/// (not only until the token's own expiry) so that a rotated-out token presented late is still
+/// recognised as reuse of its family.
+struct RefreshTokenRecord: Codable {
+    var clientID: AppID
+    var grantID: String
+    /// The scopes the user granted; a refresh may narrow them, never widen (RFC 6749 §6).
+    var grantScopes: [String]
+    var session: AuthenticatedSession
+    var subject: String
+    var issuedAt: Date
+    /// When this token stops being usable (idle lifetime).
+    var expiresAt: Date
+    /// When the whole family ends, however often it is refreshed.
+    var grantExpiresAt: Date
+}

@@ -1,0 +1,62 @@
+import Directory
+import FlowEngine
+import Foundation
+
+extension TokenService {
+    /// The refresh token grant with rotation and reuse detection (RFC 6749 §6, RFC 9700 §4.14.2).
+    ///
+    /// In order: the token must be known; its grant must not be revoked; a token already rotated out
+    /// revokes the family (whoever presents it); it must belong to the authenticated client and not
+    /// have expired; a `scope` may only narrow the granted scope; the user must still exist and be
+    /// active (otherwise the family is revoked). Then the token is marked used (atomically, so of two
+    /// concurrent refreshes one is reuse) and a new access token, refresh token (same family) and ID
+    /// token (without `nonce`, OIDC Core §12.2) are issued.
+    func refresh(_ reader: ParameterReader, client: OIDCClient, now: Date) async throws(OAuthError) -> TokenResponse {
+        guard let token = try read(reader, "refresh_token", 512) else { throw .invalidRequest("the request has no refresh_token") }
+        let key = Digests.sha256Hex(token)
+        guard let record = try await tokens.get(RefreshTokenRecord.self, namespace: TokenStore.refreshTokens, key: key, now: now) else {
+            throw .invalidGrant("the refresh token is unknown or expired")
+        }
+        guard try await !tokens.isGrantRevoked(record.grantID, now: now) else { throw .invalidGrant("the refresh token was revoked") }
+        if try await tokens.value(namespace: TokenStore.usedRefreshTokens, key: key, now: now) != nil {
+            try await revokeFamily(record, reason: "refresh token reused", now: now)
+        }
+        guard record.clientID == client.id else { throw .invalidGrant("the refresh token was issued to another client") }
+        guard record.expiresAt > now else { throw .invalidGrant("the refresh token has expired") }
+        let scopes = try narrowedScopes(try read(reader, "scope", 1_024), granted: record.grantScopes)
+        let user = try await loadUser(record.session.user)
+        guard let user, user.status == .active else {
+            try await tokens.revokeGrant(record.grantID, reason: "user suspended or removed", until: record.grantExpiresAt, now: now)
+            throw .invalidGrant("the user can no longer sign in")
+        }
+        let first = try await tokens.claim(namespace: TokenStore.usedRefreshTokens, key: key, expiresAt: record.grantExpiresAt, now: now)
+        guard first else { try await revokeFamily(record, reason: "refresh token reused", now: now) }
+        return try await issueTokens(
+            client: client, grantID: record.grantID, session: record.session, subject: record.subject, scopes: scopes,
+            grantScopes: record.grantScopes, nonce: nil, grantExpiresAt: record.grantExpiresAt, now: now)
+    }
+
+    /// Reuse of a rotated-out refresh token: the family may be in an attacker's hands, so all of it goes.
+    private func revokeFamily(_ record: RefreshTokenRecord, reason: String, now: Date) async throws(OAuthError) -> Never {
+        try await tokens.revokeGrant(record.grantID, reason: reason, until: record.grantExpiresAt, now: now)
+        throw .invalidGrant("the refresh token was already used; every token of its family is revoked")
+    }
+
+    /// RFC 6749 §6: the requested scope "MUST NOT include any scope not originally granted"; when
+    /// omitted it equals the granted scope.
+    private func narrowedScopes(_ requested: String?, granted: [String]) throws(OAuthError) -> [String] {
+        guard let requested else { return granted }
+        guard let values = Scope.parse(requested) else { throw .invalidScope("the scope is malformed") }
+        let extra = values.filter { !granted.contains($0) }
+        guard extra.isEmpty else { throw .invalidScope("the scope asks for more than was granted: \(extra.joined(separator: " "))") }
+        return granted.filter(values.contains)
+    }
+
+    private func loadUser(_ id: UserID) async throws(OAuthError) -> UserRecord? {
+        do {
+            return try await store.user(id: id)
+        } catch {
+            throw .serverError("the store is unavailable")
+        }
+    }
+}

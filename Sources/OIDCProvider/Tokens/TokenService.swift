@@ -1,0 +1,209 @@
+import Authenticators
+import Directory
+import FlowEngine
+import Foundation
+
+/// Issues and redeems what the provider hands out: authorization codes, opaque access tokens,
+/// rotating refresh tokens and signed ID tokens; and answers userinfo, introspection and revocation.
+///
+/// Time comes in as `now` on every call and randomness through the ``RandomSource``; records live in
+/// the ``DirectoryStore`` (``TokenStore`` lists the namespaces), so any node can redeem what another
+/// issued. Access tokens are opaque, stored by hash with their claims, so a login costs exactly one
+/// signature: the ID token's.
+///
+/// **Refresh tokens** are issued only when the granted scope contains `offline_access` (OIDC Core
+/// §11), for every client type: a long-lived credential is handed out only to a client that asked
+/// for one, and a confidential client that wants one says so the standard way. Every refresh rotates
+/// the token; each token belongs to its grant's family, and presenting a rotated-out token revokes
+/// the whole family (RFC 9700 §4.14.2).
+///
+/// **Grants.** A code starts a grant; every token issued from it carries the grant id. Revoking the
+/// grant is one stored marker that every later check reads: a replayed code, a reused refresh token
+/// and an RFC 7009 revocation of a refresh token all revoke the grant, and with it every access and
+/// refresh token it produced.
+public struct TokenService: Sendable {
+    /// Issuer, lifetimes, salt.
+    public let configuration: ProviderConfiguration
+    /// The known clients.
+    public let registry: ClientRegistry
+    /// The signing keys.
+    public let keys: SigningKeyStore
+    let store: any DirectoryStore
+    let random: any RandomSource
+    let tokens: TokenStore
+    /// Client authentication, shared by the token, introspection and revocation endpoints.
+    public let clientAuthenticator: ClientAuthenticator
+
+    /// Creates the service.
+    public init(
+        configuration: ProviderConfiguration, registry: ClientRegistry, keys: SigningKeyStore, store: any DirectoryStore,
+        random: any RandomSource
+    ) {
+        self.configuration = configuration
+        self.registry = registry
+        self.keys = keys
+        self.store = store
+        self.random = random
+        self.tokens = TokenStore(store: store)
+        self.clientAuthenticator = ClientAuthenticator(registry: registry, configuration: configuration, store: store)
+    }
+
+    // MARK: Authorization codes
+
+    /// Issues a single-use authorization code for a validated request and the session that satisfied it.
+    ///
+    /// The code (256 random bits, base64url) is returned once and stored only as its SHA-256, bound to
+    /// the client, the redirect URI, the PKCE challenge, the nonce and the session; it can be redeemed
+    /// for ``ProviderConfiguration/codeLifetime``.
+    /// - Returns: The code, for ``AuthorizationResponse/success(code:for:issuer:)``.
+    /// - Throws: `server_error` when the client is gone or the store fails.
+    public func issueCode(request: AuthorizationRequest, session: AuthenticatedSession, now: Date) async throws(OAuthError) -> String {
+        guard let client = registry.client(request.clientID) else {
+            throw .serverError("the client '\(request.clientID)' is no longer registered")
+        }
+        let code = randomToken()
+        let record = CodeRecord(
+            request: request, session: session,
+            subject: SubjectIdentifier.subject(for: session.user, client: client, salt: configuration.pairwiseSalt),
+            grantID: randomToken(), issuedAt: now)
+        try await tokens.put(record, namespace: TokenStore.codes, key: Digests.sha256Hex(code), expiresAt: now + configuration.codeLifetime)
+        return code
+    }
+
+    // MARK: Token endpoint
+
+    /// The token endpoint (RFC 6749 §3.2, §4.1.3, §6; OIDC Core §3.1.3): authenticates the client,
+    /// then redeems an authorization code or rotates a refresh token.
+    /// - Parameters:
+    ///   - parameters: The `application/x-www-form-urlencoded` body.
+    ///   - authorizationHeader: The `Authorization` header, if any.
+    ///   - now: The current time.
+    /// - Returns: The tokens; answer 200 with ``TokenResponse/json`` and ``TokenResponse/httpHeaders``.
+    /// - Throws: The OAuth error to answer with (its ``OAuthError/status``, ``OAuthError/jsonBody``,
+    ///   `WWW-Authenticate` when set, and ``TokenResponse/httpHeaders``).
+    public func token(
+        parameters: [String: [String]], authorizationHeader: String?, now: Date
+    ) async throws(OAuthError) -> TokenResponse {
+        let reader = ParameterReader(parameters: parameters)
+        if let name = reader.repeatedNames.first { throw ParameterReader.Problem.repeated(name).oauthError }
+        let client = try await clientAuthenticator.authenticate(
+            parameters: parameters, authorizationHeader: authorizationHeader, now: now)
+        switch try read(reader, "grant_type", 64) {
+        case "authorization_code":
+            return try await redeemCode(reader, client: client, now: now)
+        case "refresh_token":
+            return try await refresh(reader, client: client, now: now)
+        case nil:
+            throw .invalidRequest("the request has no grant_type")
+        case let other?:
+            throw .unsupportedGrantType("grant_type '\(other)' is not supported")
+        }
+    }
+
+    /// RFC 6749 §4.1.3, RFC 7636 §4.6, RFC 9700 §4.2.4.
+    private func redeemCode(_ reader: ParameterReader, client: OIDCClient, now: Date) async throws(OAuthError) -> TokenResponse {
+        guard let code = try read(reader, "code", 512) else { throw .invalidRequest("the request has no code") }
+        guard let redirectURI = try read(reader, "redirect_uri", 2_048) else { throw .invalidRequest("the request has no redirect_uri") }
+        let verifier = try read(reader, "code_verifier", 256)
+        let key = Digests.sha256Hex(code)
+        // A used code is a replay whoever presents it, and however long after the code itself expired.
+        if let grant = try await tokens.value(namespace: TokenStore.usedCodes, key: key, now: now) {
+            try await revokeReplayedCode(grantID: String(decoding: grant, as: UTF8.self), now: now)
+        }
+        guard let record = try await tokens.get(CodeRecord.self, namespace: TokenStore.codes, key: key, now: now) else {
+            throw .invalidGrant("the authorization code is unknown or expired")
+        }
+        // A code presented by another client does not consume it: the rightful client may still redeem it.
+        guard record.request.clientID == client.id else { throw .invalidGrant("the authorization code was issued to another client") }
+        let first = try await tokens.claim(
+            namespace: TokenStore.usedCodes, key: key, value: Data(record.grantID.utf8), expiresAt: now + configuration.grantLifetime,
+            now: now)
+        // Lost a race with a concurrent redemption of the same code: a replay as well.
+        guard first else { try await revokeReplayedCode(grantID: record.grantID, now: now) }
+        // From here on the code is spent: a failed check does not leave it open to more guesses.
+        guard redirectURI == record.request.redirectURI else {
+            throw .invalidGrant("redirect_uri differs from the one of the authorization request")
+        }
+        try checkPKCE(verifier: verifier, challenge: record.request.codeChallenge)
+        return try await issueTokens(
+            client: client, grantID: record.grantID, session: record.session, subject: record.subject,
+            scopes: record.request.scopes, grantScopes: record.request.scopes, nonce: record.request.nonce,
+            grantExpiresAt: now + configuration.grantLifetime, now: now)
+    }
+
+    /// RFC 6749 §4.1.2: a code used twice revokes "all tokens previously issued based on that authorization code".
+    private func revokeReplayedCode(grantID: String, now: Date) async throws(OAuthError) -> Never {
+        try await tokens.revokeGrant(grantID, reason: "authorization code replayed", until: now + configuration.grantLifetime, now: now)
+        throw .invalidGrant("the authorization code was already used; the tokens issued from it are revoked")
+    }
+
+    /// RFC 7636 §4.6 (S256 only) and RFC 9700 §2.1.1 (no verifier without a challenge: PKCE downgrade).
+    private func checkPKCE(verifier: String?, challenge: String?) throws(OAuthError) {
+        switch (challenge, verifier) {
+        case (nil, nil):
+            return
+        case (nil, .some):
+            throw .invalidGrant("code_verifier is sent but the authorization request had no code_challenge")
+        case (.some, nil):
+            throw .invalidGrant("code_verifier is missing")
+        case (.some(let challenge), .some(let verifier)):
+            guard PKCE.isWellFormed(verifier: verifier), PKCE.verify(verifier: verifier, challenge: challenge) else {
+                throw .invalidGrant("code_verifier does not match the code_challenge")
+            }
+        }
+    }
+
+    // MARK: Issuing
+
+    /// Stores a new access token (and refresh token when the grant has `offline_access`) and signs the ID token.
+    func issueTokens(
+        client: OIDCClient, grantID: String, session: AuthenticatedSession, subject: String, scopes: [String],
+        grantScopes: [String], nonce: String?, grantExpiresAt: Date, now: Date
+    ) async throws(OAuthError) -> TokenResponse {
+        let accessToken = randomToken()
+        let claims = UserClaims(session: session, subject: subject, scopes: scopes)
+        let accessExpiry = min(now + configuration.accessTokenLifetime, grantExpiresAt)
+        try await tokens.put(
+            AccessTokenRecord(
+                clientID: client.id, grantID: grantID, scopes: scopes, claims: claims, issuedAt: now, expiresAt: accessExpiry),
+            namespace: TokenStore.accessTokens, key: Digests.sha256Hex(accessToken), expiresAt: accessExpiry)
+
+        var refreshToken: String?
+        if grantScopes.contains(Scope.offlineAccess) {
+            let token = randomToken()
+            let record = RefreshTokenRecord(
+                clientID: client.id, grantID: grantID, grantScopes: grantScopes, session: session, subject: subject,
+                issuedAt: now, expiresAt: min(now + configuration.refreshTokenIdleLifetime, grantExpiresAt),
+                grantExpiresAt: grantExpiresAt)
+            try await tokens.put(record, namespace: TokenStore.refreshTokens, key: Digests.sha256Hex(token), expiresAt: grantExpiresAt)
+            refreshToken = token
+        }
+
+        var idToken: String?
+        if scopes.contains(Scope.openid) {
+            let payload = IDTokenClaims(
+                iss: configuration.issuer, aud: client.id.rawValue, azp: client.id.rawValue,
+                exp: (now + configuration.idTokenLifetime).numericDate, iat: now.numericDate, nonce: nonce,
+                atHash: IDTokenClaims.accessTokenHash(accessToken), user: claims)
+            do {
+                idToken = try await keys.sign(payload, algorithm: client.idTokenAlgorithm)
+            } catch {
+                throw .serverError("the ID token could not be signed")
+            }
+        }
+        return TokenResponse(
+            accessToken: accessToken, expiresIn: max(0, Int(accessExpiry.timeIntervalSince(now))), idToken: idToken,
+            refreshToken: refreshToken, scope: scopes.joined(separator: " "))
+    }
+
+    /// 256 random bits, base64url (43 characters).
+    func randomToken() -> String { Base64URL.encode(random.bytes(32)) }
+
+    func read(_ reader: ParameterReader, _ name: String, _ limit: Int) throws(OAuthError) -> String? {
+        do {
+            return try reader.single(name, limit: limit)
+        } catch {
+            throw error.oauthError
+        }
+    }
+}

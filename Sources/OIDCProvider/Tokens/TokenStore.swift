@@ -1,0 +1,110 @@
+import Directory
+import Foundation
+
+/// The provider's records in the ``DirectoryStore``'s ephemeral entries, one namespace per kind,
+/// every key a SHA-256 so the store never holds a usable code or token.
+///
+/// | namespace | key | value | expires |
+/// |---|---|---|---|
+/// | `oidc.code` | SHA-256(code) | ``CodeRecord`` | code lifetime |
+/// | `oidc.code-used` | SHA-256(code) | grant id | grant lifetime |
+/// | `oidc.access` | SHA-256(token) | ``AccessTokenRecord`` | access token lifetime |
+/// | `oidc.refresh` | SHA-256(token) | ``RefreshTokenRecord`` | end of its grant |
+/// | `oidc.refresh-used` | SHA-256(token) | empty | end of its grant |
+/// | `oidc.grant-revoked` | grant id | reason | end of the grant |
+/// | `oidc.client-assertion-jti` | SHA-256(client ‖ jti) | empty | assertion `exp` + skew |
+///
+/// Single use is `insertEphemeralIfAbsent`: of two concurrent redemptions exactly one wins, on any node.
+struct TokenStore: Sendable {
+    static let codes = "oidc.code"
+    static let usedCodes = "oidc.code-used"
+    static let accessTokens = "oidc.access"
+    static let refreshTokens = "oidc.refresh"
+    static let usedRefreshTokens = "oidc.refresh-used"
+    static let revokedGrants = "oidc.grant-revoked"
+    static let assertionIDs = "oidc.client-assertion-jti"
+
+    let store: any DirectoryStore
+
+    func put(_ record: some Encodable, namespace: String, key: String, expiresAt: Date) async throws(OAuthError) {
+        let data: Data
+        do {
+            data = try Self.encoder.encode(record)
+        } catch {
+            throw .serverError("cannot encode a \(namespace) record")
+        }
+        try await run { try await store.putEphemeral(namespace: namespace, key: key, value: data, expiresAt: expiresAt) }
+    }
+
+    func get<Record: Decodable>(_ type: Record.Type, namespace: String, key: String, now: Date) async throws(OAuthError) -> Record? {
+        let data = try await run { try await store.ephemeral(namespace: namespace, key: key, now: now) }
+        guard let data else { return nil }
+        do {
+            return try Self.decoder.decode(Record.self, from: data)
+        } catch {
+            throw .serverError("a stored \(namespace) record cannot be read")
+        }
+    }
+
+    func value(namespace: String, key: String, now: Date) async throws(OAuthError) -> Data? {
+        try await run { try await store.ephemeral(namespace: namespace, key: key, now: now) }
+    }
+
+    /// Marks `key` as used, once: true for the first caller, false for every later one.
+    func claim(namespace: String, key: String, value: Data = Data(), expiresAt: Date, now: Date) async throws(OAuthError) -> Bool {
+        try await run {
+            try await store.insertEphemeralIfAbsent(namespace: namespace, key: key, value: value, expiresAt: expiresAt, now: now)
+        }
+    }
+
+    func delete(namespace: String, key: String) async throws(OAuthError) {
+        try await run { try await store.deleteEphemeral(namespace: namespace, key: key) }
+    }
+
+    /// Revokes every token of a grant until `until`.
+    func revokeGrant(_ grantID: String, reason: String, until: Date, now: Date) async throws(OAuthError) {
+        _ = try await claim(namespace: Self.revokedGrants, key: grantID, value: Data(reason.utf8), expiresAt: until, now: now)
+    }
+
+    func isGrantRevoked(_ grantID: String, now: Date) async throws(OAuthError) -> Bool {
+        try await value(namespace: Self.revokedGrants, key: grantID, now: now) != nil
+    }
+
+    /// The live access token behind `token`, nil when unknown, expired or revoked.
+    func liveAccessToken(_ token: String, now: Date) async throws(OAuthError) -> AccessTokenRecord? {
+        guard let record = try await get(AccessTokenRecord.self, namespace: Self.accessTokens, key: Digests.sha256Hex(token), now: now),
+            record.expiresAt > now, try await !isGrantRevoked(record.grantID, now: now)
+        else { return nil }
+        return record
+    }
+
+    /// The usable refresh token behind `token`: not expired, not rotated out, grant not revoked.
+    func liveRefreshToken(_ token: String, now: Date) async throws(OAuthError) -> RefreshTokenRecord? {
+        let key = Digests.sha256Hex(token)
+        guard let record = try await get(RefreshTokenRecord.self, namespace: Self.refreshTokens, key: key, now: now),
+            record.expiresAt > now, try await value(namespace: Self.usedRefreshTokens, key: key, now: now) == nil,
+            try await !isGrantRevoked(record.grantID, now: now)
+        else { return nil }
+        return record
+    }
+
+    private func run<T>(_ body: () async throws -> T) async throws(OAuthError) -> T {
+        do {
+            return try await body()
+        } catch {
+            throw .serverError("the store is unavailable")
+        }
+    }
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .secondsSince1970
+        return encoder
+    }()
+
+    private static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        return decoder
+    }()
+}

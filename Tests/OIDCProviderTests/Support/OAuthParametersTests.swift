@@ -1,0 +1,28 @@
+import Testing
+@testable import OIDCProvider
+
+struct OAuthParametersTests {
+    @Test("form decoding keeps repeats, decodes + and %XX")
+    func parsesForm() {
+        let parameters = OAuthParameters.parse("a=1&a=2&b=x+y%2Bz&c=&d")
+        #expect(parameters["a"] == ["1", "2"])
+        #expect(parameters["b"] == ["x y+z"])
+        #expect(parameters["c"] == [""])
+        #expect(parameters["d"] == [""])
+    }
+
+    @Test("a malformed escape is kept visible instead of dropped")
+    func keepsMalformed() {
+        #expect(OAuthParameters.parse("a=%ZZ")[""] == ["a=%ZZ"])
+    }
+
+    @Test("encoding escapes everything but unreserved characters")
+    func encodes() {
+        #expect(OAuthParameters.encode("a b+c&d=é~") == "a%20b%2Bc%26d%3D%C3%A9~")
+    }
+
+    @Test("an empty value counts as absent (RFC 6749 §3.1)")
+    func emptyIsAbsent() throws {
+        #expect(try ParameterReader(parameters: ["x": [""]]).single("x", limit: 10) == nil)
+    }
+}
