@@ -1,0 +1,40 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Gatehouse's benchmarks: a package of their own so that the root package's build and tests never
+// compile ordo-one/benchmark. Run from this folder:
+//
+//     swift package benchmark                          # every suite, release build
+//     swift package benchmark --target DiscoveryBenchmarks
+//
+// docs/performance.md lists the figures and the command behind each.
+
+let package = Package(
+    name: "gatehouse-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        // `name:` keeps the product references below independent of the folder the project is cloned into.
+        .package(name: "gatehouse", path: ".."),
+        // Only the malloc interposer: the default RuntimeInterposer trait needs a package this machine's
+        // mirror does not have (and ARC counts are not measured here).
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        // FlowMachine driven directly: step transitions per second, latency per login.
+        benchmark("FlowMachineBenchmarks", dependencies: [.product(name: "FlowEngine", package: "gatehouse")]),
+        // DomainIndex with a million verified domains: build time and lookup latency.
+        benchmark("DiscoveryBenchmarks", dependencies: [.product(name: "Directory", package: "gatehouse")]),
+        // `flow check` over a thousand flow files: read and validate.
+        benchmark("FlowCheckBenchmarks", dependencies: [.product(name: "FlowEngine", package: "gatehouse")]),
+    ]
+)
+
+/// A benchmark executable: its sources in `Benchmarks/<name>`, where the benchmark plugin looks for them.
+func benchmark(_ name: String, dependencies: [Target.Dependency]) -> Target {
+    .executableTarget(
+        name: name,
+        dependencies: dependencies + [.product(name: "Benchmark", package: "benchmark")],
+        path: "Benchmarks/\(name)",
+        plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+    )
+}
