@@ -319,6 +319,18 @@ struct SAMLIdPMetadataTests {
         #expect(throws: FederationError(.signatureWrapping, "")) { try MetadataFixture.read(hidden, policy: policy) }
     }
 
+    @Test("reads Entra ID-shaped metadata signed by the xmlsec1 command-line tool (default namespace, WS-Fed roles, rollover)")
+    func readsMetadataSignedElsewhere() throws {
+        let xml = try MetadataFixture.sample("entra-shaped-signed-by-xmlsec1.xml")
+        let metadata = try MetadataFixture.read(xml, policy: MetadataFixture.policy(signers: [SAMLTestKeys.idpCertificate]))
+        #expect(metadata.entityID == "https://sts.windows.net/8f3c2a10-4b7e-4d5a-9c1e-2a6b7c8d9e0f/")
+        #expect(metadata.verifiedSignatures.map(\.element) == ["/EntityDescriptor"])
+        #expect(MetadataFixture.der(metadata.signingCertificates) == MetadataFixture.der([SAMLTestKeys.idpCertificate, SAMLTestKeys.idpNextCertificate]))
+        let idp = try metadata.identityProvider()
+        #expect(idp.singleSignOnURL == "https://login.microsoftonline.com/8f3c2a10-4b7e-4d5a-9c1e-2a6b7c8d9e0f/saml2")
+        #expect(idp.singleSignOnBinding == .httpRedirect)
+    }
+
     // MARK: End to end
 
     @Test("a connection built from imported metadata accepts the test IdP's Response")

@@ -1,0 +1,11 @@
+import Crypto
+
+/// Comparison of secrets (`state`, `nonce`) that takes the same time wherever the first difference is.
+///
+/// Both sides are hashed with SHA-256 and the digests compared with swift-crypto's digest equality,
+/// which is constant-time; hashing first also hides the expected value's length.
+enum ConstantTime {
+    static func equals(_ lhs: String, _ rhs: String) -> Bool {
+        SHA256.hash(data: Array(lhs.utf8)) == SHA256.hash(data: Array(rhs.utf8))
+    }
+}
