@@ -26,9 +26,9 @@ public struct AssurancePolicy: Sendable, Hashable, Codable {
     /// The highest level reached by `amr` or asserted upstream, whichever ranks higher.
     public func level(amr: [String], upstream: LevelName?) -> LevelName? {
         var best = upstream.flatMap { rank(of: $0) } ?? -1
-        let methods = Set(amr)
+        // amr holds a handful of values: scanning it beats hashing it into a set.
         for (index, definition) in levels.enumerated().reversed() where index > best {
-            if definition.methods.contains(where: { Set($0).isSubset(of: methods) }) {
+            if definition.methods.contains(where: { $0.allSatisfy(amr.contains) }) {
                 best = index
                 break
             }
@@ -70,8 +70,13 @@ public enum AuthenticationMethod {
 
     /// `amr` with `method` added, sorted, with `mfa` added when knowledge and possession are both present.
     public static func adding(_ method: [String], to amr: [String]) -> [String] {
-        var set = Set(amr).union(method)
-        if !set.isDisjoint(with: knowledge), !set.isDisjoint(with: possession) { set.insert(multiFactor) }
-        return set.sorted()
+        var result: [String] = []
+        result.reserveCapacity(amr.count + method.count + 1)
+        for value in amr + method where !result.contains(value) { result.append(value) }
+        if !result.contains(multiFactor), result.contains(where: knowledge.contains), result.contains(where: possession.contains) {
+            result.append(multiFactor)
+        }
+        result.sort()
+        return result
     }
 }

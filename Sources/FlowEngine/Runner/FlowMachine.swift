@@ -91,9 +91,8 @@ public struct FlowMachine: Sendable {
         case (.awaitingInput, .input(.cancel)):
             return finish(.deny(denial(DenialReason.cancelled, "You cancelled the sign-in.")))
         case (.awaitingInput, .input), (.awaitingEffect, .effect), (.awaitingUpstream, .upstream):
-            var context = makeContext()
-            let directive = flow.steps[current].kind.resume(&context, with: event)
-            state = context.state
+            let step = flow.steps[current]
+            let directive = withContext { step.kind.resume(&$0, with: event) }
             return apply(directive, now: now)
         case (.awaitingInput(var prompt), _):
             prompt.error = .unexpectedInput
@@ -113,9 +112,17 @@ public struct FlowMachine: Sendable {
         return enter(flow.start, now: now)
     }
 
-    private func makeContext() -> StepContext {
-        StepContext(name: flow.steps[current].name, state: state, request: request, policy: policy)
+    /// Runs a step with the state moved into its context (not copied), so the step's changes
+    /// happen in place instead of copying the state's buffers on every transition.
+    private mutating func withContext(_ body: (inout StepContext) -> StepDirective) -> StepDirective {
+        var context = StepContext(name: flow.steps[current].name, state: state, request: request, policy: policy)
+        state = Self.vacated
+        defer { state = context.state }
+        return body(&context)
     }
+
+    /// What `state` holds while a step owns it.
+    private static let vacated = FlowState(flow: "", step: "", startedAt: .distantPast)
 
     private mutating func enter(_ index: Int, now: Date) -> FlowAction {
         guard state.trail.count < flow.maxSteps else {
@@ -125,9 +132,8 @@ public struct FlowMachine: Sendable {
         state.step = flow.steps[index].name
         state.trail.append(state.step)
         state.lastPrompt = nil
-        var context = makeContext()
-        let directive = flow.steps[index].kind.enter(&context)
-        state = context.state
+        let step = flow.steps[index]
+        let directive = withContext { step.kind.enter(&$0) }
         return apply(directive, now: now)
     }
 
