@@ -128,7 +128,7 @@ public struct SAMLMessageReport: Sendable {
             return "The input could not be decoded: \((decodingError?.reason) ?? "unknown error")\n"
         }
         let name = message.namespaceURI.map { "\(message.kind) (\($0))" } ?? message.kind
-        var encoding = message.encoding.rawValue
+        var encoding = message.encoding == .xml ? "raw XML" : message.encoding.rawValue
         if let binding = message.binding { encoding += binding == .httpRedirect ? ", HTTP-Redirect binding" : ", HTTP-POST binding" }
         if let parameter = message.parameter { encoding += ", parameter \(parameter)" }
         var fields: [(String, String)] = [("Message", name), ("Encoding", encoding)]
