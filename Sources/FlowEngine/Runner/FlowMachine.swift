@@ -91,8 +91,9 @@ public struct FlowMachine: Sendable {
         case (.awaitingInput, .input(.cancel)):
             return finish(.deny(denial(DenialReason.cancelled, "You cancelled the sign-in.")))
         case (.awaitingInput, .input), (.awaitingEffect, .effect), (.awaitingUpstream, .upstream):
-            let step = flow.steps[current]
-            let directive = withContext { step.kind.resume(&$0, with: event) }
+            var context = makeContext()
+            let directive = flow.steps[current].kind.resume(&context, with: event)
+            state = context.state
             return apply(directive, now: now)
         case (.awaitingInput(var prompt), _):
             prompt.error = .unexpectedInput
@@ -112,17 +113,9 @@ public struct FlowMachine: Sendable {
         return enter(flow.start, now: now)
     }
 
-    /// Runs a step with the state moved into its context (not copied), so the step's changes
-    /// happen in place instead of copying the state's buffers on every transition.
-    private mutating func withContext(_ body: (inout StepContext) -> StepDirective) -> StepDirective {
-        var context = StepContext(name: flow.steps[current].name, state: state, request: request, policy: policy)
-        state = Self.vacated
-        defer { state = context.state }
-        return body(&context)
+    private func makeContext() -> StepContext {
+        StepContext(name: flow.steps[current].name, state: state, request: request, policy: policy)
     }
-
-    /// What `state` holds while a step owns it.
-    private static let vacated = FlowState(flow: "", step: "", startedAt: .distantPast)
 
     private mutating func enter(_ index: Int, now: Date) -> FlowAction {
         guard state.trail.count < flow.maxSteps else {
@@ -132,8 +125,9 @@ public struct FlowMachine: Sendable {
         state.step = flow.steps[index].name
         state.trail.append(state.step)
         state.lastPrompt = nil
-        let step = flow.steps[index]
-        let directive = withContext { step.kind.enter(&$0) }
+        var context = makeContext()
+        let directive = flow.steps[index].kind.enter(&context)
+        state = context.state
         return apply(directive, now: now)
     }
 
