@@ -24,6 +24,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
     ],
     targets: [
         // Pure core: flow model, validator, state-machine runner. Imports only Foundation.
@@ -52,10 +59,58 @@ let package = Package(
         .target(name: "Login", dependencies: ["FlowEngine", "Directory", "Authenticators"], swiftSettings: swiftSettings),
         // Recorded login transactions replayed offline and deterministically.
         .target(name: "Replay", dependencies: ["Login"], swiftSettings: swiftSettings),
+        // Debian's libxml2 + libxmlsec1 (OpenSSL backend), for SAML XML-DSig and XML-Enc. Imported by Federation only.
+        .systemLibrary(
+            name: "CXMLSec", pkgConfig: "xmlsec1-openssl", providers: [.apt(["libxmlsec1-dev", "libxml2-dev"])]
+        ),
+        // Debian's libqrencode, for the QR code on the TOTP enrollment page. Imported by GatehouseServer only.
+        .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        // Upstream IdPs: SAML 2.0 service provider, OIDC relying party, social presets, outbound HTTP.
+        .target(
+            name: "Federation",
+            dependencies: [
+                "CXMLSec", "FlowEngine", "Directory",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // OpenID Connect provider logic: clients, authorization requests, codes, tokens, keys, claims.
+        .target(
+            name: "OIDCProvider",
+            dependencies: [
+                "FlowEngine", "Directory", "Authenticators",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // HTTP: OIDC endpoints, hosted login pages, SSO sessions, health and metrics (Hummingbird 2).
+        .target(
+            name: "GatehouseServer",
+            dependencies: [
+                "FlowEngine", "Directory", "Authenticators", "Login", "OIDCProvider", "Federation", "CQREncode",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Templates"), .copy("Static")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "gatehouse",
             dependencies: [
-                "FlowEngine", "Directory", "Authenticators", "Login", "Replay",
+                "FlowEngine", "Directory", "Authenticators", "Login", "Replay", "GatehouseServer", "Federation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -64,6 +119,13 @@ let package = Package(
         .testTarget(name: "DirectoryTests", dependencies: ["Directory"], swiftSettings: swiftSettings),
         .testTarget(name: "AuthenticatorsTests", dependencies: ["Authenticators"], swiftSettings: swiftSettings),
         .testTarget(name: "LoginTests", dependencies: ["Login"], swiftSettings: swiftSettings),
+        .testTarget(name: "FederationTests", dependencies: ["Federation"], resources: [.copy("Resources")], swiftSettings: swiftSettings),
+        .testTarget(name: "OIDCProviderTests", dependencies: ["OIDCProvider"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "GatehouseServerTests",
+            dependencies: ["GatehouseServer", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "ReplayTests", dependencies: ["Replay", "Directory", "gatehouse"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,6 +1,8 @@
 import Directory
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import ServiceLifecycle
 
@@ -16,7 +18,13 @@ public func buildApplication(
     configuration: ServerConfiguration, environment: ServerEnvironment = ServerEnvironment()
 ) async throws -> some ApplicationProtocol {
     let runtime = try await GatehouseRuntime.make(configuration: configuration, environment: environment)
-    return try await buildApplication(runtime: runtime, extensions: environment.extensions)
+    do {
+        return try await buildApplication(runtime: runtime, extensions: environment.extensions)
+    } catch {
+        // A store this function opened is closed again, so the error reaches the operator intact.
+        if environment.store == nil, let sqlite = runtime.store as? SQLiteStore { try? await sqlite.close() }
+        throw error
+    }
 }
 
 /// Builds the application and runs it until SIGINT or SIGTERM (what `gatehouse serve` does).
@@ -30,13 +38,40 @@ public func runServer(
 }
 
 /// Builds the application around an already assembled runtime (tests use it to look into the store).
+///
+/// With ``ServerConfiguration/tlsCertificatePath`` and ``ServerConfiguration/tlsKeyPath`` the server
+/// speaks HTTPS itself (HTTP/1.1 over TLS through HummingbirdTLS and swift-nio-ssl).
+/// - Throws: ``ServerConfigurationError`` when the certificate or key cannot be read, and what
+///   ``buildRouter(runtime:extensions:)`` throws.
 public func buildApplication(runtime: GatehouseRuntime, extensions: [any GatehouseExtension] = []) async throws -> some ApplicationProtocol {
     let router = try await buildRouter(runtime: runtime, extensions: extensions)
+    let settings = runtime.configuration
     return Application(
         router: router,
-        configuration: .init(address: .hostname(runtime.configuration.host, port: runtime.configuration.port)),
+        server: try serverBuilder(settings),
+        configuration: .init(address: .hostname(settings.host, port: settings.port)),
         services: [StoreMaintenance(store: runtime.store, clock: runtime.clock, logger: runtime.logger)],
         logger: runtime.logger)
+}
+
+/// Plain HTTP/1.1, or HTTP/1.1 over TLS with the configured PEM certificate chain and key.
+func serverBuilder(_ settings: ServerConfiguration) throws -> HTTPServerBuilder {
+    guard let certificatePath = settings.tlsCertificatePath, let keyPath = settings.tlsKeyPath else { return .http1() }
+    let chain: [NIOSSLCertificate]
+    let key: NIOSSLPrivateKey
+    do {
+        chain = try NIOSSLCertificate.fromPEMFile(certificatePath)
+    } catch {
+        throw ServerConfigurationError("tls_certificate '\(certificatePath)' cannot be read as a PEM certificate chain (\(error))")
+    }
+    guard !chain.isEmpty else { throw ServerConfigurationError("tls_certificate '\(certificatePath)' holds no certificate") }
+    do {
+        key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
+    } catch {
+        throw ServerConfigurationError("tls_key '\(keyPath)' cannot be read as a PEM private key (\(error))")
+    }
+    let tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+    return try .tls(.http1(), tlsConfiguration: tls)
 }
 
 /// The router: middleware (outermost first) and every route.
@@ -50,7 +85,9 @@ public func buildApplication(runtime: GatehouseRuntime, extensions: [any Gatehou
 public func buildRouter(runtime: GatehouseRuntime, extensions: [any GatehouseExtension] = []) async throws -> Router<GatehouseRequestContext> {
     let router = Router(context: GatehouseRequestContext.self)
     router.add(middleware: RequestIDMiddleware(random: runtime.random))
-    router.add(middleware: ForwardedHeadersMiddleware(trustedProxies: runtime.configuration.trustedProxies))
+    router.add(
+        middleware: ForwardedHeadersMiddleware(
+            trustedProxies: runtime.configuration.trustedProxies, scheme: runtime.configuration.tlsCertificatePath == nil ? "http" : "https"))
     router.add(middleware: AccessLogMiddleware(metrics: runtime.metrics))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ErrorPageMiddleware(pages: runtime.pages))
@@ -63,7 +100,7 @@ public func buildRouter(runtime: GatehouseRuntime, extensions: [any GatehouseExt
     OperationsRoutes.add(to: router, runtime: runtime)
     AssetRoutes.add(to: router, runtime: runtime)
     LoginRoutes.add(to: router, controller: login)
-    LogoutRoutes.add(to: router, runtime: runtime)
+    LogoutRoutes.add(to: router, runtime: runtime, hooks: hooks)
     if runtime.configuration.demo { DemoRoutes.add(to: router, runtime: runtime) }
     for module in extensions { try await module.addRoutes(to: router, login: login, runtime: runtime) }
     return router
@@ -89,6 +126,8 @@ struct StoreMaintenance: Service {
                 }
             }
         }
-        if let sqlite = store as? SQLiteStore { try? await sqlite.close() }
+        // Also when the server was cancelled rather than shut down gracefully: the close runs in a task
+        // of its own, which the cancellation does not reach, so the connection is never dropped open.
+        if let sqlite = store as? SQLiteStore { await Task { try? await sqlite.close() }.value }
     }
 }

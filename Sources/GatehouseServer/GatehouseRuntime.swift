@@ -50,19 +50,24 @@ public struct GatehouseRuntime: Sendable {
         -> GatehouseRuntime
     {
         try configuration.validate()
-        if configuration.tlsCertificatePath != nil {
-            throw ServerConfigurationError(
-                "tls_certificate is set, but this build serves plain HTTP only (HummingbirdTLS is not linked): terminate TLS at a "
-                    + "reverse proxy and list it in trusted_proxies")
-        }
         var logger = environment.logger ?? Logger(label: "gatehouse")
         logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
-        let store: any DirectoryStore
         if let injected = environment.store {
-            store = injected
-        } else {
-            store = try await SQLiteStore.open(path: configuration.databasePath)
+            return try await make(configuration: configuration, environment: environment, store: injected, logger: logger)
         }
+        let store = try await SQLiteStore.open(path: configuration.databasePath)
+        do {
+            return try await make(configuration: configuration, environment: environment, store: store, logger: logger)
+        } catch {
+            // Closed before the error goes up: an open SQLite connection must not be dropped.
+            try? await store.close()
+            throw error
+        }
+    }
+
+    private static func make(
+        configuration: ServerConfiguration, environment: ServerEnvironment, store: any DirectoryStore, logger: Logger
+    ) async throws -> GatehouseRuntime {
         var directoryConfig = try await store.loadDirectory()
         var flowsDirectory = configuration.flowsDirectory
         if let path = configuration.directoryConfigPath {

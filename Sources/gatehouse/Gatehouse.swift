@@ -8,7 +8,7 @@ struct Gatehouse: AsyncParsableCommand {
         abstract: "B2B identity federation broker and authentication-flow orchestrator.",
         subcommands: [
             LoginCommand.self, FlowCommand.self, DiscoverCommand.self, ReplayCommand.self, ConfigCommand.self,
-            PasswordCommand.self, TOTPCommand.self,
+            PasswordCommand.self, TOTPCommand.self, ServeCommand.self, SAMLCommand.self, OIDCCommand.self,
         ])
 }
 

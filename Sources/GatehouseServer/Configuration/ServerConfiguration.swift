@@ -17,7 +17,9 @@ import Foundation
 /// | `database` | `GATEHOUSE_DATABASE` | `gatehouse.sqlite` | The SQLite store. |
 /// | `directory_config` | `GATEHOUSE_DIRECTORY_CONFIG` | none | Directory configuration imported when the database is new. |
 /// | `flows_directory` | `GATEHOUSE_FLOWS_DIRECTORY` | from the directory configuration | Where flow files are. |
-/// | `key_encryption_key` | `GATEHOUSE_KEY_ENCRYPTION_KEY` | none | Base64 of 32 bytes that encrypt signing keys at rest. |
+/// | `key_encryption_key` | `GATEHOUSE_KEK` | none (required) | Base64 of 32 bytes that encrypt the signing keys at rest (`openssl rand -base64 32`). |
+/// | `pairwise_salt` | `GATEHOUSE_PAIRWISE_SALT` | generated once, kept in the database | Base64 of at least 16 secret bytes behind pairwise `sub` values. |
+/// | `signing_key_rotation` | `GATEHOUSE_SIGNING_KEY_ROTATION` | 7776000 (90 days) | Seconds after which the signing keys are replaced at startup (0: never). |
 /// | `tls_certificate`, `tls_key` | `GATEHOUSE_TLS_CERTIFICATE`, `GATEHOUSE_TLS_KEY` | none | PEM files; both or neither. |
 /// | `trusted_proxies` | `GATEHOUSE_TRUSTED_PROXIES` (comma-separated) | none | CIDR blocks whose `X-Forwarded-*` headers are believed. |
 /// | `demo` | `GATEHOUSE_DEMO` (`true`/`false`) | `false` | Serve the `/demo` client app. |
@@ -44,6 +46,11 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var flowsDirectory: String?
     /// 32 bytes that encrypt private keys at rest (signing keys), when configured.
     public var keyEncryptionKey: [UInt8]?
+    /// The secret salt of pairwise subject identifiers (OIDC Core §8.1); when nil, one is generated on
+    /// first start and kept in the database.
+    public var pairwiseSalt: [UInt8]?
+    /// Seconds after which the active signing keys are replaced when the server starts; 0 never rotates.
+    public var signingKeyRotation: TimeInterval = 90 * 86_400
     /// A PEM certificate chain, for serving TLS directly.
     public var tlsCertificatePath: String?
     /// The PEM private key of ``tlsCertificatePath``.
@@ -145,6 +152,8 @@ extension ServerConfiguration {
         }
         guard !databasePath.isEmpty else { throw .init("database is empty") }
         if let key = keyEncryptionKey, key.count != 32 { throw .init("key_encryption_key must be 32 bytes, not \(key.count)") }
+        if let salt = pairwiseSalt, salt.count < 16 { throw .init("pairwise_salt must be at least 16 bytes, not \(salt.count)") }
+        guard signingKeyRotation >= 0 else { throw .init("signing_key_rotation must not be negative") }
         guard (tlsCertificatePath == nil) == (tlsKeyPath == nil) else {
             throw .init("tls_certificate and tls_key must be given together")
         }
@@ -189,6 +198,8 @@ extension ServerConfiguration {
         directoryConfigPath = path(contents.directoryConfig) ?? directoryConfigPath
         flowsDirectory = path(contents.flowsDirectory) ?? flowsDirectory
         if let key = contents.keyEncryptionKey { keyEncryptionKey = try Self.decodeKey(key, from: "\(name): key_encryption_key") }
+        if let salt = contents.pairwiseSalt { pairwiseSalt = try Self.decodeSalt(salt, from: "\(name): pairwise_salt") }
+        signingKeyRotation = contents.signingKeyRotation ?? signingKeyRotation
         tlsCertificatePath = path(contents.tlsCertificate) ?? tlsCertificatePath
         tlsKeyPath = path(contents.tlsKey) ?? tlsKeyPath
         if let proxies = contents.trustedProxies { trustedProxies = try Self.networks(proxies, from: "\(name): trusted_proxies") }
@@ -220,7 +231,9 @@ extension ServerConfiguration {
         databasePath = value("DATABASE") ?? databasePath
         directoryConfigPath = value("DIRECTORY_CONFIG") ?? directoryConfigPath
         flowsDirectory = value("FLOWS_DIRECTORY") ?? flowsDirectory
-        if let key = value("KEY_ENCRYPTION_KEY") { keyEncryptionKey = try Self.decodeKey(key, from: "GATEHOUSE_KEY_ENCRYPTION_KEY") }
+        if let key = value("KEK") { keyEncryptionKey = try Self.decodeKey(key, from: "GATEHOUSE_KEK") }
+        if let salt = value("PAIRWISE_SALT") { pairwiseSalt = try Self.decodeSalt(salt, from: "GATEHOUSE_PAIRWISE_SALT") }
+        signingKeyRotation = try number("SIGNING_KEY_ROTATION", Double.self) ?? signingKeyRotation
         tlsCertificatePath = value("TLS_CERTIFICATE") ?? tlsCertificatePath
         tlsKeyPath = value("TLS_KEY") ?? tlsKeyPath
         if let list = value("TRUSTED_PROXIES") {
@@ -273,6 +286,13 @@ extension ServerConfiguration {
         return Array(data)
     }
 
+    private static func decodeSalt(_ text: String, from source: String) throws(ServerConfigurationError) -> [UInt8] {
+        guard let data = Data(base64Encoded: text), data.count >= 16 else {
+            throw .init("\(source) must be the base64 encoding of at least 16 bytes")
+        }
+        return Array(data)
+    }
+
     private static func describe(_ type: Any.Type) -> String {
         switch type {
         case is String.Type: "a string"
@@ -293,6 +313,8 @@ extension ServerConfiguration {
         var directoryConfig: String?
         var flowsDirectory: String?
         var keyEncryptionKey: String?
+        var pairwiseSalt: String?
+        var signingKeyRotation: Double?
         var tlsCertificate: String?
         var tlsKey: String?
         var trustedProxies: [String]?
@@ -312,6 +334,8 @@ extension ServerConfiguration {
             case directoryConfig = "directory_config"
             case flowsDirectory = "flows_directory"
             case keyEncryptionKey = "key_encryption_key"
+            case pairwiseSalt = "pairwise_salt"
+            case signingKeyRotation = "signing_key_rotation"
             case tlsCertificate = "tls_certificate"
             case tlsKey = "tls_key"
             case trustedProxies = "trusted_proxies"
@@ -346,6 +370,8 @@ extension ServerConfiguration {
             directoryConfig = try c.decodeIfPresent(String.self, forKey: .directoryConfig)
             flowsDirectory = try c.decodeIfPresent(String.self, forKey: .flowsDirectory)
             keyEncryptionKey = try c.decodeIfPresent(String.self, forKey: .keyEncryptionKey)
+            pairwiseSalt = try c.decodeIfPresent(String.self, forKey: .pairwiseSalt)
+            signingKeyRotation = try c.decodeIfPresent(Double.self, forKey: .signingKeyRotation)
             tlsCertificate = try c.decodeIfPresent(String.self, forKey: .tlsCertificate)
             tlsKey = try c.decodeIfPresent(String.self, forKey: .tlsKey)
             trustedProxies = try c.decodeIfPresent([String].self, forKey: .trustedProxies)

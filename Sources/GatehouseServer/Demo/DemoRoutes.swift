@@ -22,6 +22,10 @@ enum DemoRoutes {
     static let clientID = "console"
     static let namespace = "demo"
     static let stateCookie = "gatehouse_demo_state"
+    /// The demo's home page, where RP-initiated logout returns.
+    static let homePath = "/demo"
+    /// The demo's redirect URI path.
+    static let callbackPath = "/demo/callback"
 
     /// What the demo remembers between the redirect and the callback.
     struct Pending: Codable {
@@ -32,7 +36,7 @@ enum DemoRoutes {
     /// Adds `GET /demo`, `GET /demo/login` and `GET /demo/callback`.
     static func add(to router: Router<GatehouseRequestContext>, runtime: GatehouseRuntime) {
         let issuer = runtime.configuration.issuer
-        let redirectURI = issuer + "/demo/callback"
+        let redirectURI = issuer + callbackPath
         let secure = runtime.configuration.issuerIsHTTPS
 
         router.get("/demo") { _, _ in
@@ -75,14 +79,20 @@ enum DemoRoutes {
                 return failure(runtime, "The callback carries neither a code nor an error.", status: .badRequest)
             }
             do {
-                let claims = try await exchange(
+                let (idToken, claims) = try await exchange(
                     code: code, verifier: pending.verifier, redirectURI: redirectURI, tokenEndpoint: issuer + "/token", runtime: runtime)
                 guard claims["nonce"] as? String == pending.nonce else {
                     return failure(runtime, "The ID token's nonce does not match the one sent; the token was not accepted.")
                 }
+                // RP-initiated logout: the ID token names the session, so no confirmation is needed.
+                let logout = "/logout?" + OAuthParameters.encode([
+                    (name: "client_id", value: clientID), (name: "id_token_hint", value: idToken),
+                    (name: "post_logout_redirect_uri", value: issuer + homePath),
+                ])
                 return runtime.pages.render(
                     "demo-result", titleKey: "signed_in.title",
-                    values: ["claims": prettyJSON(claims), "subject": claims["sub"] as? String ?? "?"], branding: .standard)
+                    values: ["claims": prettyJSON(claims), "subject": claims["sub"] as? String ?? "?", "logout": logout],
+                    branding: .standard)
             } catch let error as DemoError {
                 context.logger.notice("demo token exchange failed", metadata: ["reason": .string(error.reason)])
                 return failure(runtime, error.reason)
@@ -91,10 +101,10 @@ enum DemoRoutes {
     }
 
     /// Redeems the code at the token endpoint (RFC 6749 §4.1.3, RFC 7636 §4.5) over HTTP and returns
-    /// the ID token's claims.
+    /// the ID token with its claims.
     static func exchange(
         code: String, verifier: String, redirectURI: String, tokenEndpoint: String, runtime: GatehouseRuntime
-    ) async throws -> [String: Any] {
+    ) async throws -> (idToken: String, claims: [String: Any]) {
         var request = HTTPClientRequest(url: tokenEndpoint)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
@@ -131,7 +141,7 @@ enum DemoRoutes {
         else { throw DemoError("The id_token is not a JWS in compact form.") }
         // OIDC Core §3.1.3.7 (6): received directly from the token endpoint over the server's own
         // connection, the token's origin is the server; the demo shows the claims without checking the signature.
-        return claims
+        return (idToken, claims)
     }
 
     static func base64URLDecode(_ text: String) -> Data? {

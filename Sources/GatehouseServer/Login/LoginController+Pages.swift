@@ -26,6 +26,10 @@ extension LoginController {
             (template, title) = ("totp-enroll", "enroll.title")
             values["uri"] = offer.uri.value
             values["key"] = offer.manualKey.value
+            // Without a QR code the page still offers the link and the key.
+            if let qr = try? QRCode(encoding: offer.uri.value) {
+                values["qr"] = ["size": qr.svgSize, "runs": qr.runs.map { ["x": $0.x, "y": $0.y, "width": $0.width] }]
+            }
         case .emailOTP(let sentTo):
             (template, title) = ("email-otp", "email_otp.title")
             values["sentTo"] = sentTo

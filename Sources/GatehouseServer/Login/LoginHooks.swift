@@ -23,18 +23,25 @@ public struct LoginHooks: Sendable {
     /// Whether an app is first-party (its users are never asked for consent). Third-party apps get the
     /// consent page until the user has allowed every scope they request.
     public var isFirstParty: @Sendable (AppID) -> Bool
+    /// Checks the parameters of a `/logout` request (query for GET, form for POST, the confirmation
+    /// form's `csrf` left out): the OIDC endpoints read RP-initiated logout parameters here. Throw an
+    /// `HTTPError` with status 400 to refuse the request on an error page; never redirect to an
+    /// unchecked URI. The default ignores every parameter (``LogoutRequest/plain``).
+    public var onLogout: @Sendable ([String: [String]]) async throws -> LogoutRequest
 
     /// Creates hooks.
     public init(
         onAuthenticated: @escaping @Sendable (AuthorizationRequest, AuthenticatedSession, Request) async throws -> Response,
         onDenied: @escaping @Sendable (AuthorizationRequest, OAuthError, Request) async throws -> Response,
         onUpstream: @escaping @Sendable (UpstreamRequest, LoginTransactionID, Request) async throws -> Response,
-        isFirstParty: @escaping @Sendable (AppID) -> Bool
+        isFirstParty: @escaping @Sendable (AppID) -> Bool,
+        onLogout: @escaping @Sendable ([String: [String]]) async throws -> LogoutRequest = { _ in .plain }
     ) {
         self.onAuthenticated = onAuthenticated
         self.onDenied = onDenied
         self.onUpstream = onUpstream
         self.isFirstParty = isFirstParty
+        self.onLogout = onLogout
     }
 
     /// The placeholders: a "you are signed in" page, an error page, and "federation is not configured".

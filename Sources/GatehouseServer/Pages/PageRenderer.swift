@@ -53,10 +53,9 @@ public struct PageRenderer: Sendable {
         let html =
             library.render(context, withTemplate: template)
             ?? "<!doctype html><title>Gatehouse</title><p>Page template '\(template)' is missing.</p>"
-        var headers: HTTPFields = [
-            .contentType: "text/html; charset=utf-8", .cacheControl: "no-store", .contentSecurityPolicy: policy.header,
+        let headers: HTTPFields = [
+            .contentType: "text/html; charset=utf-8", .cacheControl: "no-store", .pragma: "no-cache", .contentSecurityPolicy: policy.header,
         ]
-        headers[.init("Pragma")!] = "no-cache"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 }
@@ -83,7 +82,9 @@ struct PageTexts {
         "totp.lost": "Lost your authenticator? Cancel and contact your IT team, or use a recovery code if you were given one.",
         "enroll.title": "Set up an authenticator app",
         "enroll.intro": "This sign-in needs a second factor. Add this account to an authenticator app, then enter the code it shows.",
-        "enroll.key": "Setup key (type it into the app if you cannot use the link)",
+        "enroll.scan": "Scan this QR code with your authenticator app.",
+        "enroll.qr": "QR code of the authenticator setup link",
+        "enroll.key": "Setup key (type it into the app if you cannot scan the code or use the link)",
         "enroll.link": "Open in an authenticator app on this device",
         "email_otp.title": "Check your email",
         "email_otp.label": "Code from the email",
@@ -100,6 +101,9 @@ struct PageTexts {
         "signed_out.title": "You are signed out",
         "signed_in.title": "You are signed in",
         "demo.title": "Gatehouse demo app",
+        "form_post.title": "Returning to the app",
+        "form_post.intro": "Your browser is sending the sign-in result back to the app.",
+        "form_post.continue": "Continue to the app",
         "error.title": "Sign-in problem",
         "error.try_again": "Start again from the app you were signing in to.",
     ]

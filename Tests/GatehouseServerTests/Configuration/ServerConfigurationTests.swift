@@ -13,7 +13,7 @@ struct ServerConfigurationTests {
             """,
             environment: [
                 "GATEHOUSE_PORT": "9443", "GATEHOUSE_TRUSTED_PROXIES": "192.0.2.0/24, 2001:db8::/32",
-                "GATEHOUSE_KEY_ENCRYPTION_KEY": Data(repeating: 7, count: 32).base64EncodedString(),
+                "GATEHOUSE_KEK": Data(repeating: 7, count: 32).base64EncodedString(),
             ])
         #expect(configuration.host == "0.0.0.0")
         #expect(configuration.port == 9443)

@@ -184,12 +184,21 @@ struct Browser {
         return try await send(uri, method: .post, body: body, contentType: "application/x-www-form-urlencoded")
     }
 
-    /// Posts `fields` to the form of `page` with its CSRF token.
+    /// Posts `fields` to the form of `page` with its CSRF token and its other hidden fields, as a browser does.
     mutating func submit(_ page: TestResponse, _ fields: [(String, String)]) async throws -> TestResponse {
         let html = page.text
         let action = try #require(html.firstMatch(of: /<form method="post" action="([^"]+)"/)?.1)
         let csrf = try #require(html.firstMatch(of: /name="csrf" value="([^"]+)"/)?.1)
-        return try await post(String(action), [("csrf", String(csrf))] + fields)
+        let hidden = html.matches(of: /<input type="hidden" name="([^"]+)" value="([^"]*)">/)
+            .map { (String($0.1), Self.unescape(String($0.2))) }.filter { $0.0 != "csrf" }
+        return try await post(Self.unescape(String(action)), [("csrf", String(csrf))] + hidden + fields)
+    }
+
+    /// Undoes Mustache's HTML escaping of an attribute value.
+    static func unescape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'")
+            .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+            .replacingOccurrences(of: "&amp;", with: "&")
     }
 
     /// Starts a login at the stub `/authorize` and follows its redirect to the first page.

@@ -2,10 +2,12 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import Login
+import OIDCProvider
 
 /// Turns every error a route throws into a response: login errors into their pages, HTTP errors into
-/// a page for browsers (or Hummingbird's JSON for API clients), and anything else into a 500 page that
-/// gives the request id and hides the cause (which is logged).
+/// a page for browsers (or the OAuth error JSON, `{"error","error_description"}`, for API clients), and
+/// anything else into a 500 page (or `server_error` JSON) that gives the request id and hides the cause
+/// (which is logged).
 struct ErrorPageMiddleware: RouterMiddleware {
     typealias Context = GatehouseRequestContext
 
@@ -30,7 +32,12 @@ struct ErrorPageMiddleware: RouterMiddleware {
                     "hint": "Contact the app's support team.",
                 ], branding: .standard, status: .badRequest)
         } catch let error as any HTTPResponseError {
-            guard Self.wantsHTML(request) else { return try error.response(from: request, context: context) }
+            guard Self.wantsHTML(request) else {
+                var response = OAuthError(Self.oauthCode(for: error.status), Self.message(for: error), status: Int(error.status.code))
+                    .response
+                if let headers = (error as? HTTPError)?.headers { response.headers.append(contentsOf: headers) }
+                return response
+            }
             var response = pages.render(
                 "error", titleKey: "error.title",
                 values: [
@@ -42,6 +49,9 @@ struct ErrorPageMiddleware: RouterMiddleware {
         } catch {
             // The type only: an error's description may quote input.
             context.logger.error("request failed", metadata: ["error.type": .string(String(reflecting: type(of: error)))])
+            guard Self.wantsHTML(request) else {
+                return OAuthError.serverError("the request could not be completed (request id \(context.requestID))").response
+            }
             return pages.render(
                 "error", titleKey: "error.title",
                 values: [
@@ -56,10 +66,21 @@ struct ErrorPageMiddleware: RouterMiddleware {
         request.headers[.accept]?.contains("text/html") ?? false
     }
 
+    /// The `error` code of a JSON error body: the OAuth codes (RFC 6749 §5.2) that fit the status, so
+    /// an API client meets one error shape whichever layer refused its request.
+    static func oauthCode(for status: HTTPResponse.Status) -> String {
+        switch status.code {
+        case 401: "invalid_client"
+        case 404: "not_found"
+        case 500...: "server_error"
+        default: "invalid_request"
+        }
+    }
+
     static func message(for error: any HTTPResponseError) -> String {
         switch error.status {
         case .notFound: "There is no page at this address."
-        case .contentTooLarge: "What the browser sent was too large."
+        case .contentTooLarge: "The request is too large."
         case .methodNotAllowed: "This page cannot be used that way."
         default: (error as? HTTPError)?.body ?? "The request could not be handled."
         }

@@ -14,18 +14,21 @@ struct ForwardedHeadersMiddleware: RouterMiddleware {
 
     /// Peers whose forwarded headers are believed.
     let trustedProxies: [IPNetwork]
+    /// The scheme the server itself is reached by: `https` when it serves TLS.
+    var scheme = "http"
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let peer = context.remoteAddress?.ipAddress.flatMap(IPAddress.init)
-        context.client = Self.origin(peer: peer, headers: request.headers, authority: request.head.authority, trusted: trustedProxies)
+        context.client = Self.origin(
+            peer: peer, headers: request.headers, authority: request.head.authority, trusted: trustedProxies, scheme: scheme)
         context.logger[metadataKey: "client"] = .string(context.client.limitKey)
         return try await next(request, context)
     }
 
     /// The client origin for a request from `peer` carrying `headers`.
-    static func origin(peer: IPAddress?, headers: HTTPFields, authority: String?, trusted: [IPNetwork]) -> ClientOrigin {
-        var origin = ClientOrigin(address: peer, scheme: "http", host: authority.flatMap(validHost))
+    static func origin(peer: IPAddress?, headers: HTTPFields, authority: String?, trusted: [IPNetwork], scheme: String = "http") -> ClientOrigin {
+        var origin = ClientOrigin(address: peer, scheme: scheme, host: authority.flatMap(validHost))
         guard let peer, trusted.contains(where: { $0.contains(peer) }) else { return origin }
         let chain = headers[values: .forwardedFor].flatMap { $0.split(separator: ",") }
             .map { $0.trimmingCharacters(in: .whitespaces) }

@@ -13,6 +13,8 @@ extension HTTPField.Name {
     static let frameOptions = HTTPField.Name("X-Frame-Options")!
     /// `Referrer-Policy`.
     static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
+    /// `Pragma: no-cache`, for HTTP/1.0 caches beside `Cache-Control: no-store` (RFC 6749 §5.1 examples).
+    static let pragma = HTTPField.Name("Pragma")!
     /// `Cross-Origin-Opener-Policy`.
     static let crossOriginOpenerPolicy = HTTPField.Name("Cross-Origin-Opener-Policy")!
 }

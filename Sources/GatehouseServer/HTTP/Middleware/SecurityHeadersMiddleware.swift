@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -34,6 +35,9 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
 struct ContentSecurityPolicy: Sendable, Hashable {
     /// Extra origins forms may post (or redirect after posting) to: the app's redirect origin on login pages.
     var formTargets: [String] = []
+    /// Hash sources (`'sha256-…'`) of the only inline scripts the page may run; none on every page but
+    /// the `form_post` response, whose one-line script submits the form.
+    var scriptHashes: [String] = []
 
     /// The policy of every page that is not a login page.
     static let standard = ContentSecurityPolicy()
@@ -41,8 +45,14 @@ struct ContentSecurityPolicy: Sendable, Hashable {
     /// The header value.
     var header: String {
         let targets = (["'self'"] + formTargets).joined(separator: " ")
-        return "default-src 'none'; style-src 'self'; img-src 'self' https: data:; form-action \(targets); "
+        let scripts = scriptHashes.isEmpty ? "" : "script-src \(scriptHashes.joined(separator: " ")); "
+        return "default-src 'none'; \(scripts)style-src 'self'; img-src 'self' https: data:; form-action \(targets); "
             + "frame-ancestors 'none'; base-uri 'none'"
+    }
+
+    /// The CSP hash source of an inline script's exact text (CSP Level 3 §8.4: base64 of its SHA-256).
+    static func hashSource(ofScript script: String) -> String {
+        "'sha256-\(Data(SHA256.hash(data: Array(script.utf8))).base64EncodedString())'"
     }
 
     /// The policy for a login page whose forms end in a redirect to `redirectURI` (browsers apply
