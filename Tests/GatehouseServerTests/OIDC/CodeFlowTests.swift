@@ -43,7 +43,7 @@ struct CodeFlowTests {
             #expect(Set(claims.user.amr ?? []).isSuperset(of: ["pwd", "otp"]))
             #expect(claims.user.authTime == now)
             #expect(claims.user.sid != nil)
-            #expect(CompactHeader(idToken)?["alg"] == "RS256")
+            #expect(jwsHeader(idToken)?["alg"] == "RS256")
 
             // Userinfo answers with the same claims for the access token.
             let userInfo = try await provider.userInfo(try #require(tokens["access_token"] as? String))
@@ -113,7 +113,7 @@ struct CodeFlowTests {
 
             let tokens = try json(try await provider.redeem(code, pending))
             let idToken = try #require(tokens["id_token"] as? String)
-            #expect(CompactHeader(idToken)?["alg"] == "ES256")
+            #expect(jwsHeader(idToken)?["alg"] == "ES256")
             let claims = try await provider.verifiedIDToken(idToken)
             #expect(claims.aud == "admin")
             #expect(claims.user.sub != "u-alice")
@@ -206,7 +206,7 @@ struct CodeFlowTests {
 }
 
 /// The protected header of a compact JWS, decoded without checking anything.
-func CompactHeader(_ token: String) -> [String: String]? {
+func jwsHeader(_ token: String) -> [String: String]? {
     guard let part = token.split(separator: ".").first else { return nil }
     var base64 = part.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
     base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)

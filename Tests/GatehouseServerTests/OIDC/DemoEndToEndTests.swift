@@ -13,7 +13,6 @@ struct DemoEndToEndTests {
         let port = try await freeLoopbackPort()
         let origin = "http://127.0.0.1:\(port)"
         try await withServer(
-            change: { _ in },
             configure: {
                 $0.keyEncryptionKey = ProviderTest.kek
                 $0.demo = true
