@@ -17,6 +17,9 @@ let package = Package(
         .library(name: "Authenticators", targets: ["Authenticators"]),
         .library(name: "Login", targets: ["Login"]),
         .library(name: "Replay", targets: ["Replay"]),
+        .library(name: "Federation", targets: ["Federation"]),
+        .library(name: "OIDCProvider", targets: ["OIDCProvider"]),
+        .library(name: "GatehouseServer", targets: ["GatehouseServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
