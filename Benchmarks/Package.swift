@@ -26,6 +26,8 @@ let package = Package(
         benchmark("DiscoveryBenchmarks", dependencies: [.product(name: "Directory", package: "gatehouse")]),
         // `flow check` over a thousand flow files: read and validate.
         benchmark("FlowCheckBenchmarks", dependencies: [.product(name: "FlowEngine", package: "gatehouse")]),
+        // SAML Response validation and OIDC ID token verification (RS256, ES256) on one core.
+        benchmark("FederationBenchmarks", dependencies: [.product(name: "Federation", package: "gatehouse")]),
     ]
 )
 
