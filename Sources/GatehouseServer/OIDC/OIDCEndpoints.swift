@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import OIDCProvider
-import Synchronization
 
 /// The OpenID Connect provider over HTTP: what apps delegate login to.
 ///
@@ -37,7 +36,7 @@ public struct OIDCEndpoints: GatehouseExtension {
     /// Where new signing keys come from (tests pass pre-made RSA keys: generating them is slow).
     public var keyGenerator: SigningKeyGenerator
 
-    private let built = Handoff()
+    private let built = Handoff<OpenIDProvider>()
 
     /// Creates the endpoints.
     public init(
@@ -54,7 +53,7 @@ public struct OIDCEndpoints: GatehouseExtension {
     /// RP-initiated logout parameters at `/logout`.
     public func configure(hooks: inout LoginHooks, runtime: GatehouseRuntime) async throws {
         let provider = try await OpenIDProvider.make(runtime: runtime, keyOverlap: keyOverlap, limits: limits, keyGenerator: keyGenerator)
-        built.slot.withLock { $0 = provider }
+        built.put(provider)
         hooks.onAuthenticated = { await provider.authenticated($0, $1, $2) }
         hooks.onDenied = { provider.denied($0, $1, $2) }
         hooks.onLogout = { try await provider.logout($0) }
@@ -63,7 +62,7 @@ public struct OIDCEndpoints: GatehouseExtension {
     /// Adds the provider's routes (see the table on the type).
     public func addRoutes(to router: Router<GatehouseRequestContext>, login: LoginController, runtime: GatehouseRuntime) async throws {
         let provider: OpenIDProvider
-        if let taken = built.slot.withLock({ slot in defer { slot = nil }; return slot }) {
+        if let taken = built.take() {
             provider = taken
         } else {
             provider = try await OpenIDProvider.make(runtime: runtime, keyOverlap: keyOverlap, limits: limits, keyGenerator: keyGenerator)
@@ -86,10 +85,4 @@ public struct OIDCEndpoints: GatehouseExtension {
             router.get(RouterPath(path)) { _, _ in OAuthMessages.methodNotAllowed(allow: "POST") }
         }
     }
-}
-
-/// Carries the provider ``OIDCEndpoints/configure(hooks:runtime:)`` built over to
-/// ``OIDCEndpoints/addRoutes(to:login:runtime:)``, so both use the same keys and clients.
-private final class Handoff: Sendable {
-    let slot = Mutex<OpenIDProvider?>(nil)
 }

@@ -46,7 +46,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitStatus.usage
         }
         var environment = ServerEnvironment()
-        environment.extensions = [OIDCEndpoints()]
+        environment.extensions = [OIDCEndpoints(), FederationEndpoints()]
         if demo {
             settings.demo = true
             settings.databasePath = database ?? "gatehouse-demo.sqlite"
