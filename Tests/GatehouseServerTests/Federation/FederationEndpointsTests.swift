@@ -246,6 +246,17 @@ struct FederationEndpointsTests {
         }
     }
 
+    @Test func aConnectionWithoutUsableSettingsShowsThatCompanySignInIsUnavailable() async throws {
+        try await Self.withFederation { _, client, _ in
+            var browser = Browser(client)
+            // The partner portal sends unknown domains to Google, whose connection has no client_id here.
+            let page = try await browser.authorize("client_id=partners")
+            let unavailable = try await browser.submit(page, [("email", "someone@unknown.example")])
+            #expect(unavailable.status == .serviceUnavailable)
+            #expect(unavailable.text.contains("Company sign-in is not available right now"))
+        }
+    }
+
     // MARK: OIDC
 
     static func startOIDC(_ browser: inout Browser) async throws -> URL {
