@@ -31,7 +31,8 @@ struct FederationBroker: Sendable {
         var logger = runtime.logger
         logger[metadataKey: "connection"] = .string(upstream.connection.rawValue)
         switch connections[upstream.connection] {
-        case .saml(let serviceProvider, _):
+        case .saml(let source):
+            let serviceProvider = try await Self.current(source, logger: logger).0
             let authnRequest = AuthnRequest(
                 serviceProvider: serviceProvider, requiredLevel: upstream.requiredLevel, now: now, randomBytes: random.bytes)
             let relayState = Tokens.random(24, from: runtime.random)
@@ -82,7 +83,7 @@ struct FederationBroker: Sendable {
     /// `POST /federation/saml/{connection}/acs`: the SAML Response (HTTP-POST binding, SAML Bindings §3.5).
     func assertionConsumer(_ request: Request, context: GatehouseRequestContext, login: LoginController) async throws -> Response {
         let connection = try connectionID(context)
-        guard case .saml(_, let validator) = connections[connection] else { throw FederationPageError.unknownConnection }
+        guard case .saml(let source) = connections[connection] else { throw FederationPageError.unknownConnection }
         let form = try await Self.form(request, context: context)
         guard let message = form["SAMLResponse"], !message.isEmpty else { throw FederationPageError.malformedAnswer }
         let now = runtime.clock()
@@ -94,6 +95,7 @@ struct FederationBroker: Sendable {
             context.logger.notice("SAML Response refused: no sign-in waits for it", metadata: ["connection": .string(connection.rawValue)])
             throw FederationPageError.noPendingLogin
         }
+        let validator = try await Self.current(source, logger: context.logger).1
         let verdict = await validator.validate(message, expectedRequestID: waiting.samlRequestID, now: now)
         if let failure = verdict.failures.first, case .failed(let error) = failure.outcome {
             context.logger.notice(
@@ -133,9 +135,10 @@ struct FederationBroker: Sendable {
     }
 
     /// `GET /federation/saml/{connection}/metadata`: our SP metadata for the customer's IdP admin.
-    func metadata(_ context: GatehouseRequestContext) throws -> Response {
+    func metadata(_ context: GatehouseRequestContext) async throws -> Response {
         let connection = try connectionID(context)
-        guard case .saml(let serviceProvider, _) = connections[connection] else { throw FederationPageError.unknownConnection }
+        guard case .saml(let source) = connections[connection] else { throw FederationPageError.unknownConnection }
+        let serviceProvider = try await Self.current(source, logger: context.logger).0
         let certificates = connections.serviceProviderKey.map { [$0.certificatePEM] } ?? []
         let xml = try SAMLServiceProviderMetadata(
             serviceProvider: serviceProvider, signingCertificates: certificates, encryptionCertificates: certificates
@@ -143,6 +146,17 @@ struct FederationBroker: Sendable {
         return Response(
             status: .ok, headers: [.contentType: "application/samlmetadata+xml; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(string: xml)))
+    }
+
+    /// A SAML connection as it is now; when its metadata cannot be had, the unavailable page.
+    private static func current(_ source: SAMLConnectionSource, logger: Logger) async throws -> (SAMLServiceProvider, SAMLResponseValidator) {
+        do {
+            return try await source.current()
+        } catch {
+            logger.warning(
+                "the SAML connection's metadata is not usable", metadata: ["reason": .string((error as? FederationError)?.reason ?? "\(type(of: error))")])
+            throw FederationPageError.unavailable
+        }
     }
 
     // MARK: Reading requests

@@ -49,7 +49,7 @@ public struct FederationEndpoints: GatehouseExtension {
         let built = self.built.take()
         let (broker, demo) = if let built { built } else { try await make(runtime: runtime) }
         router.post("/federation/saml/:connection/acs") { try await broker.assertionConsumer($0, context: $1, login: login) }
-        router.get("/federation/saml/:connection/metadata") { _, context in try broker.metadata(context) }
+        router.get("/federation/saml/:connection/metadata") { _, context in try await broker.metadata(context) }
         router.get("/federation/oidc/:connection/callback") { try await broker.callback($0, context: $1, login: login) }
         router.post("/federation/oidc/:connection/callback") { try await broker.callback($0, context: $1, login: login) }
         demo?.addRoutes(to: router, runtime: runtime)
@@ -73,7 +73,7 @@ public struct FederationEndpoints: GatehouseExtension {
         let connections = UpstreamConnections.make(
             connections: runtime.directory.config.connections, settings: settings, issuer: configuration.issuer, key: key, http: http,
             replayCache: DirectoryAssertionReplayCache(store: runtime.store), random: random,
-            allowsPlainHTTPOnLoopback: allowsPlainHTTPOnLoopback || configuration.demo, logger: runtime.logger)
+            allowsPlainHTTPOnLoopback: allowsPlainHTTPOnLoopback || configuration.demo, now: runtime.clock, logger: runtime.logger)
         let broker = FederationBroker(runtime: runtime, connections: connections, pending: PendingUpstreamLogins(store: runtime.store), random: random)
         return (broker, demo)
     }

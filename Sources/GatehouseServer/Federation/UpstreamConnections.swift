@@ -20,7 +20,7 @@ struct UpstreamConnections: Sendable {
     /// One connection, ready to use or not.
     enum Upstream: Sendable {
         /// A SAML IdP.
-        case saml(SAMLServiceProvider, SAMLResponseValidator)
+        case saml(SAMLConnectionSource)
         /// An OIDC provider or OAuth social login.
         case oauth(any FederatedLogin)
         /// Configured in the directory but not usable (missing or invalid settings); the reason is for
@@ -67,23 +67,31 @@ struct UpstreamConnections: Sendable {
     static func make(
         connections: [Connection], settings: [ConnectionID: PlainJSON] = [:], issuer: String, key: ServiceProviderKey?,
         http: any UpstreamHTTP, replayCache: any AssertionReplayCache, random: RandomBytes, allowsPlainHTTPOnLoopback: Bool,
-        logger: Logger
+        now: @escaping @Sendable () -> Date, logger: Logger
     ) -> UpstreamConnections {
         var upstreams: [ConnectionID: Upstream] = [:]
         for var connection in connections {
             if let replacement = settings[connection.id] { connection.settings = replacement }
             do {
                 if connection.kind == .saml {
-                    let serviceProvider = try SAMLServiceProvider(
-                        connection: connection, entityID: entityID(issuer: issuer, connection: connection.id),
-                        assertionConsumerServiceURL: assertionConsumerServiceURL(issuer: issuer, connection: connection.id),
-                        decryptionKeyPEM: key?.privateKeyPEM)
-                    if serviceProvider.signAuthnRequests, key == nil {
-                        throw FederationError(
-                            .configuration, "connection '\(connection.id)' signs AuthnRequests but the server has no saml_sp_key")
+                    let build: @Sendable (Connection) throws -> (SAMLServiceProvider, SAMLResponseValidator) = { connection in
+                        let serviceProvider = try SAMLServiceProvider(
+                            connection: connection, entityID: entityID(issuer: issuer, connection: connection.id),
+                            assertionConsumerServiceURL: assertionConsumerServiceURL(issuer: issuer, connection: connection.id),
+                            decryptionKeyPEM: key?.privateKeyPEM)
+                        if serviceProvider.signAuthnRequests, key == nil {
+                            throw FederationError(
+                                .configuration, "connection '\(connection.id)' signs AuthnRequests but the server has no saml_sp_key")
+                        }
+                        return (serviceProvider, try SAMLResponseValidator(serviceProvider: serviceProvider, replayCache: replayCache))
                     }
-                    upstreams[connection.id] = .saml(
-                        serviceProvider, try SAMLResponseValidator(serviceProvider: serviceProvider, replayCache: replayCache))
+                    if case .object(let raw)? = connection.settings, case .string(let url)? = raw["metadata_url"] {
+                        upstreams[connection.id] = .saml(
+                            .metadata(try MetadataBackedSAMLConnection(connection: connection, url: url, http: http, now: now, build: build)))
+                    } else {
+                        let (serviceProvider, validator) = try build(connection)
+                        upstreams[connection.id] = .saml(.fixed(serviceProvider, validator))
+                    }
                 } else {
                     upstreams[connection.id] = .oauth(
                         try FederatedLogins.make(

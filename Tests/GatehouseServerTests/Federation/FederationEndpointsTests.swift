@@ -6,6 +6,7 @@ import GatehouseServer
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Synchronization
 import Testing
 
 /// Customer IdP logins through the server: the `federate` step sends the browser to a SAML or OIDC
@@ -55,13 +56,14 @@ struct FederationEndpointsTests {
 
     /// Runs `body` against a server with the stub OAuth endpoints and the federation endpoints.
     static func withFederation(
-        configure: (inout ServerConfiguration) -> Void = { _ in },
+        configure: (inout ServerConfiguration) -> Void = { _ in }, endpoints makeEndpoints: ((any UpstreamHTTP) throws -> FederationEndpoints)? = nil,
         _ body: @escaping @Sendable (TestServer, any TestClientProtocol, TestOIDCProvider) async throws -> Void
     ) async throws {
         try await withServer(configure: configure) { server in
             let provider = try await oidcProvider(clock: server.clock)
             let runtime = try await server.runtime()
-            let app = try await buildApplication(runtime: runtime, extensions: [StubOAuth(), try endpoints(http: provider)])
+            let federation = try makeEndpoints?(provider) ?? endpoints(http: provider)
+            let app = try await buildApplication(runtime: runtime, extensions: [StubOAuth(), federation])
             try await app.test(.router) { client in try await body(server, client, provider) }
         }
     }
@@ -257,6 +259,61 @@ struct FederationEndpointsTests {
         }
     }
 
+    @Test func aConnectionFromMetadataPicksUpACertificateRolloverAtTheNextRefresh() async throws {
+        let metadataURL = "https://idp.acme.test/metadata"
+        let current = try Self.samlIdP()
+        let next = SAMLTestIdP(
+            entityID: Self.idpEntityID,
+            signingKey: try SAMLSigningKey(privateKeyPEM: Self.pem("saml-idp-next.key.pem"), certificatePEM: Self.pem("saml-idp-next.crt.pem")))
+        let host = MetadataHost(url: metadataURL, xml: try current.metadata(singleSignOnURL: Self.ssoURL).xml())
+        try await Self.withFederation(endpoints: { _ in
+            FederationEndpoints(
+                http: host,
+                settings: [
+                    "acme-saml": .object([
+                        "idp_entity_id": .string(Self.idpEntityID), "metadata_url": .string(metadataURL),
+                        "attribute_mapping": .object(["email": .string("email")]),
+                    ])
+                ])
+        }) { server, client, _ in
+            func logIn(signedBy idp: SAMLTestIdP) async throws -> TestResponse {
+                var browser = Browser(client)
+                let (request, relayState) = try await Self.startSAML(&browser)
+                let issued = try idp.response(to: request, user: Self.user(), now: server.clock.now, randomBytes: Self.bytes(0))
+                let back = try await Self.post(&browser, issued, relayState: relayState)
+                return try await browser.get(try #require(back.headers[.location]))
+            }
+            #expect(try await logIn(signedBy: current).text.contains("authenticated app=console sub=u-ada"))
+            #expect(host.fetches == 1)
+
+            // The IdP rolls its key over and publishes only the new certificate.
+            host.xml = try next.metadata(singleSignOnURL: Self.ssoURL).xml()
+            #expect(try await logIn(signedBy: next).status == .forbidden)  // not fetched again yet
+            server.clock.advance(7 * 3600)
+            #expect(try await logIn(signedBy: next).text.contains("authenticated app=console sub=u-ada"))
+            #expect(host.fetches == 2)
+            #expect(try await logIn(signedBy: current).status == .forbidden)
+        }
+    }
+
+    @Test func aConnectionWhoseMetadataCannotBeFetchedIsUnavailable() async throws {
+        let host = MetadataHost(url: "https://idp.acme.test/other", xml: "")
+        try await Self.withFederation(endpoints: { _ in
+            FederationEndpoints(
+                http: host,
+                settings: [
+                    "acme-saml": .object([
+                        "idp_entity_id": .string(Self.idpEntityID), "metadata_url": .string("https://idp.acme.test/metadata"),
+                    ])
+                ])
+        }) { _, client, _ in
+            var browser = Browser(client)
+            let page = try await browser.authorize()
+            let unavailable = try await browser.submit(page, [("email", "ada@acme.test")])
+            #expect(unavailable.status == .serviceUnavailable)
+        }
+    }
+
     // MARK: OIDC
 
     static func startOIDC(_ browser: inout Browser) async throws -> URL {
@@ -313,5 +370,32 @@ struct FederationEndpointsTests {
             #expect(!refused.text.contains("authenticated"))
             _ = provider
         }
+    }
+}
+
+/// Serves one IdP metadata document at one URL (404 elsewhere) and counts the fetches.
+final class MetadataHost: UpstreamHTTP, Sendable {
+    let url: String
+    private let state: Mutex<(xml: String, fetches: Int)>
+
+    init(url: String, xml: String) {
+        self.url = url
+        state = Mutex((xml, 0))
+    }
+
+    var xml: String {
+        get { state.withLock { $0.xml } }
+        set { state.withLock { $0.xml = newValue } }
+    }
+
+    var fetches: Int { state.withLock { $0.fetches } }
+
+    func send(_ request: UpstreamHTTPRequest) async throws -> UpstreamHTTPResponse {
+        guard request.url.absoluteString == url else { return UpstreamHTTPResponse(status: 404) }
+        let xml = state.withLock { state in
+            state.fetches += 1
+            return state.xml
+        }
+        return UpstreamHTTPResponse(status: 200, headers: ["content-type": "application/samlmetadata+xml"], body: Array(xml.utf8))
     }
 }
