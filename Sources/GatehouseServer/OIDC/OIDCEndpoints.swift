@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import OIDCProvider
+import ServiceLifecycle
 
 /// The OpenID Connect provider over HTTP: what apps delegate login to.
 ///
@@ -36,13 +37,18 @@ public struct OIDCEndpoints: GatehouseExtension {
     /// Where new signing keys come from (tests pass pre-made RSA keys: generating them is slow).
     public var keyGenerator: SigningKeyGenerator
 
+    /// How often a running node reloads its signing keys and rotates them when due (one hour by default).
+    public var keyCheckInterval: Duration
+
     private let built = Handoff<OpenIDProvider>()
+    private let maintenance = Handoff<SigningKeyMaintenance>()
 
     /// Creates the endpoints.
     public init(
         keyOverlap: Duration = .seconds(86_400), limits: ParameterLimits = .default, documentMaxAge: Int = 300,
-        keyGenerator: SigningKeyGenerator = .system
+        keyGenerator: SigningKeyGenerator = .system, keyCheckInterval: Duration = .seconds(3600)
     ) {
+        self.keyCheckInterval = keyCheckInterval
         self.keyOverlap = keyOverlap
         self.limits = limits
         self.documentMaxAge = documentMaxAge
@@ -67,6 +73,7 @@ public struct OIDCEndpoints: GatehouseExtension {
         } else {
             provider = try await OpenIDProvider.make(runtime: runtime, keyOverlap: keyOverlap, limits: limits, keyGenerator: keyGenerator)
         }
+        maintenance.put(SigningKeyMaintenance(runtime: runtime, keys: provider.keys, interval: keyCheckInterval))
         let maxAge = documentMaxAge
         let discovery = DiscoveryDocument(configuration: provider.configuration).json
 
@@ -84,5 +91,10 @@ public struct OIDCEndpoints: GatehouseExtension {
         for path in ["/token", "/introspect", "/revoke"] {
             router.get(RouterPath(path)) { _, _ in OAuthMessages.methodNotAllowed(allow: "POST") }
         }
+    }
+
+    /// Reloads the signing keys every ``keyCheckInterval`` and rotates them when due (on one node).
+    public func services(runtime: GatehouseRuntime) -> [any Service] {
+        maintenance.take().map { [$0] } ?? []
     }
 }

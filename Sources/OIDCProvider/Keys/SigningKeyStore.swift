@@ -114,11 +114,16 @@ public actor SigningKeyStore {
         try await install(next, now: now)
     }
 
+    /// Whether an active key is at least `interval` old.
+    public func isRotationDue(now: Date, interval: Duration) -> Bool {
+        keys.contains { $0.retiredAt == nil && $0.createdAt + interval <= now }
+    }
+
     /// Rotates when an active key is at least `interval` old.
     /// - Returns: Whether a rotation happened.
     @discardableResult
     public func rotateIfDue(now: Date, interval: Duration) async throws(OIDCProviderError) -> Bool {
-        guard keys.contains(where: { $0.retiredAt == nil && $0.createdAt + interval <= now }) else { return false }
+        guard isRotationDue(now: now, interval: interval) else { return false }
         try await rotate(now: now)
         return true
     }
