@@ -79,7 +79,10 @@ public struct OIDCEndpoints: GatehouseExtension {
 
         router.get("/.well-known/openid-configuration") { _, _ in OAuthMessages.publicJSON(discovery, maxAge: maxAge) }
         router.get("/jwks") { _, _ in
-            OAuthMessages.publicJSON(await provider.keys.jwks(now: runtime.clock()).json, maxAge: maxAge)
+            // Keys another node rotated in are published here within ten seconds, whatever the hourly check.
+            let now = runtime.clock()
+            try await provider.keys.reload(ifOlderThan: 10, now: now)
+            return OAuthMessages.publicJSON(await provider.keys.jwks(now: now).json, maxAge: maxAge)
         }
         router.get("/authorize") { try await provider.authorize($0, context: $1, login: login) }
         router.post("/authorize") { try await provider.authorize($0, context: $1, login: login) }
