@@ -205,6 +205,8 @@ struct FederationEndpointsTests {
             #expect(try await browser.post(Self.acs, [("RelayState", "x")]).status == .badRequest)
             #expect(try await browser.post(Self.acs, [("SAMLResponse", "a"), ("SAMLResponse", "b")]).status == .badRequest)
             #expect(try await browser.post("/federation/saml/nope/acs", [("SAMLResponse", "a")]).status == .notFound)
+            // Larger than the body limit (64 KiB): refused before anything is parsed.
+            #expect(try await browser.post(Self.acs, [("SAMLResponse", String(repeating: "A", count: 70_000))]).status == .contentTooLarge)
             // An OIDC connection has no ACS.
             #expect(try await browser.post("/federation/saml/northwind-oidc/acs", [("SAMLResponse", "a")]).status == .notFound)
         }
