@@ -344,6 +344,19 @@ struct SAMLFixtures {
             ))
         fixtures.append(
             (
+                "saml-idp-authn-failed",
+                try attack(
+                    "SAML: the IdP refuses the user",
+                    "The IdP answers with status Responder / AuthnFailed (the user failed to authenticate there): the flow's failure path, with the status kind as the reason.",
+                    code: "authn_failed"
+                ) { id in
+                    try issue(answering: id) {
+                        $0.status = SAMLStatus(code: SAML.StatusCode.responder, subcode: SAML.StatusCode.authnFailed, message: "Wrong password")
+                    }
+                }
+            ))
+        fixtures.append(
+            (
                 "saml-unsolicited",
                 try attack(
                     "SAML: unsolicited Response refused", "An IdP-initiated Response (no InResponseTo); the connection does not set allow_unsolicited.",
