@@ -160,16 +160,9 @@ final class SAMLValidationRun {
             bytes = Array(utf8[first...last])
             return .passed("raw XML, \(bytes!.count) bytes")
         }
-        var encoded: [UInt8] = []
-        encoded.reserveCapacity(utf8.count)
-        var percentEncoded = false
-        for byte in utf8 where !Self.isXMLWhitespace(byte) {
-            percentEncoded = percentEncoded || byte == UInt8(ascii: "%")
-            encoded.append(byte)
-        }
-        if percentEncoded, let unescaped = message.removingPercentEncoding {
-            encoded = Array(unescaped.utf8)
-            encoded.removeAll(where: Self.isXMLWhitespace)
+        var encoded = Self.withoutXMLWhitespace(message)
+        if encoded.contains(UInt8(ascii: "%")), let unescaped = message.removingPercentEncoding {
+            encoded = Self.withoutXMLWhitespace(unescaped)
         }
         let limit = sp.maximumMessageSize
         guard encoded.count <= (limit / 3 + 1) * 4 else {
@@ -180,6 +173,19 @@ final class SAMLValidationRun {
         }
         bytes = Array(data)
         return .passed("base64, \(data.count) bytes decoded")
+    }
+
+    /// The UTF-8 of `text` without XML white space, copied in one pass over contiguous bytes.
+    private static func withoutXMLWhitespace(_ text: String) -> [UInt8] {
+        var text = text
+        return text.withUTF8 { source in
+            [UInt8](unsafeUninitializedCapacity: source.count) { target, count in
+                for byte in source where !isXMLWhitespace(byte) {
+                    target[count] = byte
+                    count += 1
+                }
+            }
+        }
     }
 
     /// Space, tab, CR, LF: the white space XML and form encodings put around and inside base64.
@@ -334,9 +340,7 @@ final class SAMLValidationRun {
     /// The DER of every `X509Certificate` in a signature's KeyInfo (unreadable ones left out).
     private static func keyInfoCertificates(in signature: XMLSecElement) -> [[UInt8]] {
         signature.descendants { $0.is("X509Certificate", in: XMLSecURI.dsigNamespace) }.compactMap { certificate in
-            var base64 = Array(certificate.text.utf8)
-            base64.removeAll(where: isXMLWhitespace)
-            return Data(base64Encoded: Data(base64)).map(Array.init)
+            Data(base64Encoded: Data(withoutXMLWhitespace(certificate.text))).map(Array.init)
         }
     }
 
