@@ -42,6 +42,8 @@ enum AuthorizationResponseValidation {
 
     /// A peer-controlled string made safe for a log line: printable ASCII only, at most 200 characters.
     static func printable(_ text: String) -> String {
+        // The usual case, a short printable ASCII value, needs no copy.
+        if text.utf8.count <= 200, text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text }
         let cleaned = String(text.unicodeScalars.filter { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F }.map(Character.init))
         return cleaned.count > 200 ? String(cleaned.prefix(200)) + "…" : cleaned
     }

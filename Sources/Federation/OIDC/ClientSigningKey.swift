@@ -62,8 +62,20 @@ struct ClaimSet: JWTPayload {
 
     init(_ claims: [String: PlainJSON]) { self.claims = claims }
 
+    private static let numericDates: Set<String> = ["exp", "iat", "nbf", "auth_time"]
+
     init(from decoder: any Decoder) throws {
-        claims = try decoder.singleValueContainer().decode([String: PlainJSON].self)
+        let container = try decoder.container(keyedBy: ClaimName.self)
+        var claims: [String: PlainJSON] = [:]
+        for name in container.allKeys {
+            // A NumericDate claim (RFC 7519 §2) is tried as a number first, every other claim as a string.
+            if Self.numericDates.contains(name.stringValue), let seconds = try? container.decode(Double.self, forKey: name) {
+                claims[name.stringValue] = .number(seconds)
+            } else {
+                claims[name.stringValue] = try container.decode(ClaimValue.self, forKey: name).json
+            }
+        }
+        self.claims = claims
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -74,4 +86,38 @@ struct ClaimSet: JWTPayload {
     /// Nothing here: the relying party checks claims itself, one named check at a time
     /// (``IDTokenVerifier``), so that a verdict can list each of them.
     func verify(using algorithm: some JWTAlgorithm) async throws {}
+}
+
+/// A claim name, any string.
+private struct ClaimName: CodingKey {
+    let stringValue: String
+    init(stringValue: String) { self.stringValue = stringValue }
+    var intValue: Int? { nil }
+    init?(intValue: Int) { nil }
+}
+
+/// One claim value, decoded trying a string first.
+///
+/// The same values as decoding ``PlainJSON`` (JSON's types are disjoint, so the order changes no
+/// result), but each wrong guess costs a thrown `DecodingError` with its message, and `PlainJSON`
+/// tries `Bool` and `Double` before `String`: two throws per string claim, the most common kind.
+private struct ClaimValue: Decodable {
+    let json: PlainJSON
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            json = .null
+        } else if let string = try? container.decode(String.self) {
+            json = .string(string)
+        } else if let number = try? container.decode(Double.self) {
+            json = .number(number)
+        } else if let bool = try? container.decode(Bool.self) {
+            json = .bool(bool)
+        } else if let array = try? container.decode([ClaimValue].self) {
+            json = .array(array.map(\.json))
+        } else {
+            json = .object(try container.decode([String: ClaimValue].self).mapValues(\.json))
+        }
+    }
 }

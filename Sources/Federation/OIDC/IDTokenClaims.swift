@@ -1,5 +1,6 @@
 import FlowEngine
 import Foundation
+import JWTKit
 
 /// The claims of an ID token (OIDC Core §2), read leniently: a claim of the wrong type reads as
 /// absent here, and the check that needs it says so.
@@ -93,41 +94,64 @@ public struct JOSEHeader: Sendable, Hashable {
     public var critical: PlainJSON? { all["crit"] }
 }
 
-/// A compact JWS split into its parts, with header and payload decoded; nothing verified yet.
+/// A compact JWS parsed by jwt-kit (``DefaultJWTParser``): header and payload decoded, the signature
+/// and the signing input (`header.payload`) kept for the signature check; nothing verified yet.
+///
+/// This is the only place an ID token is parsed: the signature is then checked over ``signingInput``
+/// with the key's `JWTAlgorithm`, instead of handing the token to `JWTKeyCollection.verify`, which
+/// would split and decode it a second time.
 struct CompactJWS {
     /// The largest token accepted, far above any real ID token.
     static let maximumLength = 64 * 1024
 
+    /// One parser (and JSON decoder) for every token; jwt-kit's parser is a `Sendable` value.
+    private static let parser = DefaultJWTParser()
+
     let header: JOSEHeader
     let claims: IDTokenClaims
     let signature: [UInt8]
+    /// The bytes the signature covers (RFC 7515 §5.2: `BASE64URL(header) || '.' || BASE64URL(payload)`).
+    let signingInput: ArraySlice<UInt8>
 
     /// - Throws: ``FederationError/Code/messageTooLarge`` or ``FederationError/Code/malformedMessage``.
     init(_ token: String) throws {
-        guard token.utf8.count <= Self.maximumLength else {
-            throw FederationError(.messageTooLarge, "the token is \(token.utf8.count) bytes; at most \(Self.maximumLength) are accepted")
+        let bytes = Array(token.utf8)
+        guard bytes.count <= Self.maximumLength else {
+            throw FederationError(.messageTooLarge, "the token is \(bytes.count) bytes; at most \(Self.maximumLength) are accepted")
         }
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        if parts.count == 5 {
+        let periods = bytes.reduce(0) { $1 == UInt8(ascii: ".") ? $0 + 1 : $0 }
+        if periods == 4 {
             throw FederationError(.malformedMessage, "the token is a JWE (5 parts); encrypted ID tokens are not supported")
         }
-        guard parts.count == 3 else {
-            throw FederationError(.malformedMessage, "the token has \(parts.count) parts; a signed JWT has 3")
+        guard periods == 2 else {
+            throw FederationError(.malformedMessage, "the token has \(periods + 1) parts; a signed JWT has 3")
         }
-        func object(_ part: Substring, _ name: String) throws -> [String: PlainJSON] {
-            guard let bytes = Base64URL.decode(part) else {
-                throw FederationError(.malformedMessage, "the \(name) is not base64url")
-            }
-            guard case .object(let members)? = try? JSONDecoder().decode(PlainJSON.self, from: Data(bytes)) else {
-                throw FederationError(.malformedMessage, "the \(name) is not a JSON object")
-            }
-            return members
+        let parsed: (header: JWTHeader, payload: ClaimSet, signature: Data)
+        let parts: (header: ArraySlice<UInt8>, payload: ArraySlice<UInt8>, signature: ArraySlice<UInt8>)
+        do {
+            parts = try Self.parser.getTokenParts(bytes)
+            parsed = try Self.parser.parse(bytes, as: ClaimSet.self)
+        } catch let error as JWTError {
+            throw FederationError(.malformedMessage, "the token is not a JWS whose header and payload are JSON objects: \(error.reason ?? "\(error)")")
         }
-        header = JOSEHeader(try object(parts[0], "header"))
-        claims = IDTokenClaims(try object(parts[1], "payload"))
-        guard let signature = Base64URL.decode(parts[2]) else {
-            throw FederationError(.malformedMessage, "the signature is not base64url")
+        header = JOSEHeader(parsed.header.fields.mapValues(PlainJSON.init))
+        claims = IDTokenClaims(parsed.payload.claims)
+        signature = Array(parsed.signature)
+        signingInput = bytes[parts.header.startIndex..<parts.payload.endIndex]
+    }
+}
+
+extension PlainJSON {
+    /// The same JSON value, from a jwt-kit header field.
+    init(_ field: JWTHeaderField) {
+        switch field {
+        case .null: self = .null
+        case .bool(let value): self = .bool(value)
+        case .int(let value): self = .number(Double(value))
+        case .decimal(let value): self = .number(value)
+        case .string(let value): self = .string(value)
+        case .array(let values): self = .array(values.map(PlainJSON.init))
+        case .object(let members): self = .object(members.mapValues(PlainJSON.init))
         }
-        self.signature = signature
     }
 }

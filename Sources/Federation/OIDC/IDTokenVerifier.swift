@@ -96,7 +96,7 @@ public struct IDTokenVerifier: Sendable {
         let algorithmStatus = algorithm(jws.header)
         record(.algorithm, algorithmStatus.status)
         if let algorithm = algorithmStatus.algorithm {
-            record(.signature, await signature(token, header: jws.header, algorithm: algorithm, now: now))
+            record(.signature, await signature(jws, algorithm: algorithm, now: now))
         } else {
             record(.signature, .skipped("the algorithm is not acceptable"))
         }
@@ -126,7 +126,7 @@ public struct IDTokenVerifier: Sendable {
         guard let name = header.algorithm else {
             return (.failed(FederationError(.weakAlgorithm, "the header has no alg")), nil)
         }
-        if name.lowercased() == "none" {
+        if name.utf8.count == 4, name.lowercased() == "none" {
             return (.failed(FederationError(.weakAlgorithm, "alg none: an unsigned ID token is never accepted")), nil)
         }
         guard let algorithm = IDTokenAlgorithm(rawValue: name) else {
@@ -147,28 +147,27 @@ public struct IDTokenVerifier: Sendable {
         return (.passed(name), algorithm)
     }
 
-    /// The signature, by jwt-kit, with exactly one key bound to `algorithm`.
-    private func signature(_ token: String, header: JOSEHeader, algorithm: IDTokenAlgorithm, now: Date) async
-        -> IDTokenCheckResult.Status
-    {
-        let collection: JWTKeyCollection
+    /// The signature, by jwt-kit, with exactly one key bound to `algorithm`, over the token as parsed
+    /// once by ``CompactJWS``.
+    private func signature(_ jws: CompactJWS, algorithm: IDTokenAlgorithm, now: Date) async -> IDTokenCheckResult.Status {
+        let key: any JWTAlgorithm
         let keyName: String
         do {
             if algorithm.isSymmetric, let clientSecret {
                 // Never a key from the JWKS: an HMAC keyed with a public key is the key-confusion attack.
-                collection = await JWTKeyCollection().add(hmac: HMACKey(from: clientSecret.value), digestAlgorithm: .sha256)
+                key = try await JWTKeyCollection().add(hmac: HMACKey(from: clientSecret.value), digestAlgorithm: .sha256).getKey()
                 keyName = "client secret"
             } else {
-                (collection, keyName) = try await keys.verifier(kid: header.keyID, algorithm: algorithm, now: now)
+                (key, keyName) = try await keys.verifier(kid: jws.header.keyID, algorithm: algorithm, now: now)
             }
         } catch {
             return .failed(error as? FederationError ?? FederationError(.untrustedKey, "\(error)"))
         }
         do {
-            _ = try await collection.verify(token, as: ClaimSet.self)
+            guard try key.verify(jws.signature, signs: jws.signingInput) else {
+                return .failed(FederationError(.signatureInvalid, "the \(algorithm) signature does not verify with \(keyName)"))
+            }
             return .passed("\(algorithm), \(keyName)")
-        } catch let error as JWTError where error.errorType == .signatureVerificationFailed {
-            return .failed(FederationError(.signatureInvalid, "the \(algorithm) signature does not verify with \(keyName)"))
         } catch {
             return .failed(FederationError(.signatureInvalid, "the \(algorithm) signature does not verify with \(keyName): \(error)"))
         }

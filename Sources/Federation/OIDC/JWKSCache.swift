@@ -32,7 +32,14 @@ public actor JWKSCache {
     private var lastFetch: Date?
     private var lastFailure: FederationError?
     private var inFlight: Task<[JWK], any Error>?
-    private var verifiers: [String: JWTKeyCollection] = [:]
+    /// The jwt-kit key for each (`kid`, algorithm) used so far, built once from its JWK (an RSA key from
+    /// `n` and `e`, an EC key from `x` and `y`) and dropped whenever the set is fetched again.
+    private var verifiers: [String: any JWTAlgorithm] = [:]
+    /// Counts fetches that replaced the keys, so a key built across a suspension from a set that was
+    /// replaced meanwhile is not cached.
+    private var generation = 0
+    /// How many jwt-kit keys were built from JWKs (for tests: once per kid and algorithm per fetch).
+    private(set) var builtKeyCount = 0
     /// How many times the set was fetched (for tests and metrics).
     public private(set) var fetchCount = 0
 
@@ -74,12 +81,12 @@ public actor JWKSCache {
         try await fetch(now: now)
     }
 
-    /// A jwt-kit key collection holding exactly the provider key for `kid`, bound to `algorithm`.
+    /// The provider key for `kid` as a jwt-kit algorithm bound to `algorithm`, and its name for messages.
     ///
     /// - Throws: ``FederationError/Code/unknownKey`` when no key has that `kid` (after at most one
     ///   rate-limited refetch); ``FederationError/Code/weakAlgorithm`` when the key does not fit the
     ///   algorithm; ``FederationError/Code/upstreamHTTP`` when the set cannot be fetched.
-    func verifier(kid: String?, algorithm: IDTokenAlgorithm, now: Date) async throws -> (JWTKeyCollection, String) {
+    func verifier(kid: String?, algorithm: IDTokenAlgorithm, now: Date) async throws -> (any JWTAlgorithm, String) {
         if lastFetch == nil && inFlight == nil { try await fetch(now: now) }
         if let pending = inFlight { _ = try? await pending.value }
         var key = try find(kid: kid, algorithm: algorithm)
@@ -106,7 +113,7 @@ public actor JWKSCache {
         guard let key else {
             throw FederationError(.unknownKey, "\(Self.name(kid)) is not in \(issuer)'s JWKS (\(keys.count) keys, refetched)")
         }
-        return (try await collection(for: key, algorithm: algorithm), Self.name(key.keyIdentifier?.string))
+        return (try await verificationKey(for: key, algorithm: algorithm), Self.name(key.keyIdentifier?.string))
     }
 
     /// The key for `kid`; without a `kid`, the only key that fits the algorithm (OIDC Core §10.1).
@@ -128,7 +135,7 @@ public actor JWKSCache {
 
     /// Refuses a key whose type, curve or declared algorithm is not the token's algorithm.
     static func checkFit(_ key: JWK, algorithm: IDTokenAlgorithm) throws {
-        let name = Self.name(key.keyIdentifier?.string)
+        var name: String { Self.name(key.keyIdentifier?.string) }
         guard let keyType = algorithm.keyType, key.keyType.rawValue == keyType else {
             throw FederationError(.weakAlgorithm, "\(name) is a \(key.keyType.rawValue) key; the token says \(algorithm)")
         }
@@ -140,21 +147,24 @@ public actor JWKSCache {
         }
     }
 
-    private func collection(for key: JWK, algorithm: IDTokenAlgorithm) async throws -> JWTKeyCollection {
+    private func verificationKey(for key: JWK, algorithm: IDTokenAlgorithm) async throws -> any JWTAlgorithm {
         let kid = key.keyIdentifier?.string ?? "_"
         let cacheKey = kid + " " + algorithm.rawValue
         if let cached = verifiers[cacheKey] { return cached }
         var bound = key
         bound.algorithm = JWK.Algorithm(rawValue: algorithm.rawValue)
         bound.keyIdentifier = JWKIdentifier(string: kid)
-        let collection = JWTKeyCollection()
+        let verificationKey: any JWTAlgorithm
+        let builtFrom = generation
         do {
-            try await collection.add(jwk: bound)
+            let collection = try await JWTKeyCollection().add(jwk: bound)
+            verificationKey = try await collection.getKey(for: JWKIdentifier(string: kid), alg: algorithm.rawValue)
         } catch {
             throw FederationError(.untrustedKey, "\(Self.name(kid)) in \(issuer)'s JWKS is not a usable \(algorithm) key: \(error)")
         }
-        verifiers[cacheKey] = collection
-        return collection
+        builtKeyCount += 1
+        if generation == builtFrom { verifiers[cacheKey] = verificationKey }
+        return verificationKey
     }
 
     private func fetch(now: Date) async throws {
@@ -184,6 +194,7 @@ public actor JWKSCache {
         }
         keys = fetched
         verifiers = [:]
+        generation += 1
         logger.debug("fetched JWKS", metadata: ["issuer": "\(issuer)", "keys": "\(fetched.count)"])
     }
 

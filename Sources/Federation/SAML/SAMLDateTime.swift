@@ -49,9 +49,33 @@ enum SAMLDateTime {
         let days = Int((Double(total) / 86_400).rounded(.down))
         let secondsOfDay = total - days * 86_400
         let (year, month, day) = civilFromDays(days)
-        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let yearText = String(repeating: "0", count: max(0, 4 - String(year).count)) + String(year)
-        return "\(yearText)-\(two(month))-\(two(day))T\(two(secondsOfDay / 3_600)):\(two(secondsOfDay % 3_600 / 60)):\(two(secondsOfDay % 60))Z"
+        // Written as bytes: this runs several times per validated Response (the verdict's details).
+        var text: [UInt8] = []
+        text.reserveCapacity(20)
+        if year < 0 || year > 9999 {
+            text += Array((String(repeating: "0", count: max(0, 4 - String(year).count)) + String(year)).utf8)
+        } else {
+            append(year / 100, to: &text)
+            append(year % 100, to: &text)
+        }
+        text.append(UInt8(ascii: "-"))
+        append(month, to: &text)
+        text.append(UInt8(ascii: "-"))
+        append(day, to: &text)
+        text.append(UInt8(ascii: "T"))
+        append(secondsOfDay / 3_600, to: &text)
+        text.append(UInt8(ascii: ":"))
+        append(secondsOfDay % 3_600 / 60, to: &text)
+        text.append(UInt8(ascii: ":"))
+        append(secondsOfDay % 60, to: &text)
+        text.append(UInt8(ascii: "Z"))
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Appends `value` (0...99) as two digits.
+    private static func append(_ value: Int, to text: inout [UInt8]) {
+        text.append(UInt8(ascii: "0") + UInt8(value / 10))
+        text.append(UInt8(ascii: "0") + UInt8(value % 10))
     }
 
     private static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {

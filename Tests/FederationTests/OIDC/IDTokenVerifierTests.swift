@@ -230,6 +230,36 @@ struct IDTokenVerifierTests {
         #expect(await provider.requestCount(path: "/jwks") == 2)
     }
 
+    @Test("a key replaced under the same kid is used once the JWKS is refreshed, not the cached one")
+    func refreshDropsCachedVerificationKey() async throws {
+        let replacement = try TestSigningKey(keyID: "rs256-1", algorithm: .rs256, privateKeyPEM: keys.nextRS256.privateKeyPEM)
+        let rotated = TestOIDCProvider(configuration: .init(issuer: OIDCHarness.issuer), keys: [replacement], now: clock.closure)
+        let route = ProviderRoute(provider)
+        let routed: FakeNetwork.Handler = { try await route.provider.send($0) }
+        let cache = JWKSCache(
+            issuer: OIDCHarness.issuer, jwksURI: URL(string: "https://idp.test/jwks")!, http: FakeNetwork([(OIDCHarness.issuer, routed)]))
+        let verifier = IDTokenVerifier(keys: cache, allowedAlgorithms: [.rs256], clockSkew: 120, clientSecret: nil)
+        let before = try await mint()
+        _ = try await verify(before, with: verifier)
+
+        await route.switchTo(rotated)
+        try await cache.refresh(now: clock.now)
+        let after = try await rotated.mintIDToken(claims: HandMadeJWT.claims(now: clock.now), keyID: "rs256-1")
+        let verified = try await verify(after, with: verifier)
+        #expect(verified.header.keyID == "rs256-1")
+        await expectRejection(.signatureInvalid, before, verifier: verifier)
+    }
+
+    @Test("the key for a kid is built once and reused for every token it verifies")
+    func reusesVerificationKey() async throws {
+        let verifier = verifier()
+        for keyID in ["rs256-1", "es256-1", "rs256-1", "es256-1"] {
+            _ = try await verify(try await mint(keyID: keyID), with: verifier)
+        }
+        #expect(await verifier.keys.builtKeyCount == 2)
+        #expect(await provider.requestCount(path: "/jwks") == 1)
+    }
+
     // MARK: Claims
 
     @Test("rejects another issuer")
@@ -318,4 +348,13 @@ struct IDTokenVerifierTests {
             nonce: Self.nonce, now: clock.now)
         #expect(verdict.checks.first?.status == .failed(FederationError(.tokenInvalid, "")))
     }
+}
+
+/// Which provider the fake network sends JWKS requests to, switched in the middle of a test.
+private actor ProviderRoute {
+    private(set) var provider: TestOIDCProvider
+
+    init(_ provider: TestOIDCProvider) { self.provider = provider }
+
+    func switchTo(_ provider: TestOIDCProvider) { self.provider = provider }
 }

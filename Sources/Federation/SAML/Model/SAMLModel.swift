@@ -245,7 +245,7 @@ extension SAML.Assertion {
         for statement in element.children("AttributeStatement", in: saml) {
             for attribute in statement.children("Attribute", in: saml) {
                 let values = attribute.children("AttributeValue", in: saml).filter { value in
-                    !value.attributes.contains { $0.name == "nil" && $0.namespaceURI == SAML.Namespace.xsi && ["true", "1"].contains($0.value) }
+                    !["true", "1"].contains(value.attribute("nil", in: SAML.Namespace.xsi))
                 }
                 attributes.append(
                     SAML.Attribute(

@@ -152,23 +152,45 @@ final class SAMLValidationRun {
     // MARK: Message checks
 
     private func decode() throws(FederationError) -> Step {
-        let text = message.trimmingXMLWhitespace()
-        if text.hasPrefix("<") {
-            bytes = Array(text.utf8)
+        // On the UTF-8 bytes: going through Characters (grapheme breaking) cost more than the XML parse.
+        let utf8 = message.utf8
+        if let first = utf8.firstIndex(where: { !Self.isXMLWhitespace($0) }), utf8[first] == UInt8(ascii: "<"),
+            let last = utf8.lastIndex(where: { !Self.isXMLWhitespace($0) })
+        {
+            bytes = Array(utf8[first...last])
             return .passed("raw XML, \(bytes!.count) bytes")
         }
-        var encoded = text
-        if encoded.contains("%"), let unescaped = encoded.removingPercentEncoding { encoded = unescaped }
-        encoded = String(encoded.filter { !" \t\r\n".contains($0) })
-        let limit = sp.maximumMessageSize
-        guard encoded.utf8.count <= (limit / 3 + 1) * 4 else {
-            throw FederationError(.messageTooLarge, "the encoded message is \(encoded.utf8.count) characters, more than \(limit) bytes can encode to")
+        var encoded = Self.withoutXMLWhitespace(message)
+        if encoded.contains(UInt8(ascii: "%")), let unescaped = message.removingPercentEncoding {
+            encoded = Self.withoutXMLWhitespace(unescaped)
         }
-        guard let data = Data(base64Encoded: encoded) else {
+        let limit = sp.maximumMessageSize
+        guard encoded.count <= (limit / 3 + 1) * 4 else {
+            throw FederationError(.messageTooLarge, "the encoded message is \(encoded.count) characters, more than \(limit) bytes can encode to")
+        }
+        guard let data = Data(base64Encoded: Data(encoded)) else {
             throw FederationError(.malformedMessage, "the message is neither base64 nor XML")
         }
         bytes = Array(data)
         return .passed("base64, \(data.count) bytes decoded")
+    }
+
+    /// The UTF-8 of `text` without XML white space, copied in one pass over contiguous bytes.
+    private static func withoutXMLWhitespace(_ text: String) -> [UInt8] {
+        var text = text
+        return text.withUTF8 { source in
+            [UInt8](unsafeUninitializedCapacity: source.count) { target, count in
+                for byte in source where !isXMLWhitespace(byte) {
+                    target[count] = byte
+                    count += 1
+                }
+            }
+        }
+    }
+
+    /// Space, tab, CR, LF: the white space XML and form encodings put around and inside base64.
+    private static func isXMLWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
     }
 
     private func size() throws(FederationError) -> Step {
@@ -225,7 +247,7 @@ final class SAMLValidationRun {
         guard let document, response != nil else { return .skipped("no Response") }
         let root = document.root
         let saml = SAML.Namespace.assertion
-        let found = root.descendants.filter { $0.is("Assertion", in: saml) || $0.is("EncryptedAssertion", in: saml) }
+        let found = root.descendants { $0.is("Assertion", in: saml) || $0.is("EncryptedAssertion", in: saml) }
         guard found.count == 1 else {
             let places = found.map(\.path).joined(separator: ", ")
             throw FederationError(
@@ -250,7 +272,8 @@ final class SAMLValidationRun {
     /// Every `ds:Signature` below `root` (and `root` itself) must be a direct child of one of
     /// `allowedParents`, at most one per parent.
     private static func checkSignaturePlacement(in root: XMLSecElement, allowedParents: [XMLSecElement]) throws(FederationError) {
-        for signature in ([root] + root.descendants) where signature.is("Signature", in: XMLSecURI.dsigNamespace) {
+        let isSignature = { (element: XMLSecElement) in element.is("Signature", in: XMLSecURI.dsigNamespace) }
+        for signature in [root].filter(isSignature) + root.descendants(where: isSignature) {
             guard let parent = signature.parent, allowedParents.contains(where: { $0.isSameNode(as: parent) }) else {
                 throw FederationError(.signatureWrapping, "a signature at \(signature.path) is not on the Response or the Assertion")
             }
@@ -268,21 +291,21 @@ final class SAMLValidationRun {
 
     /// ID-like attributes (`ID`, `Id`, `id`, `AssertionID`, `xml:id`) must not repeat a value anywhere.
     private static func checkUniqueIDs(in root: XMLSecElement) throws(FederationError) -> Int {
-        var seen: [String: String] = [:]
+        var seen: [String: XMLSecElement] = [:]
         for element in [root] + root.descendants {
-            for attribute in element.attributes {
-                let isID =
-                    (attribute.namespaceURI == nil && ["ID", "Id", "id", "AssertionID"].contains(attribute.name))
-                    || (attribute.namespaceURI == SAML.Namespace.xml && attribute.name == "id")
-                guard isID else { continue }
+            for attribute in element.attributes(named: idAttributes) {
                 if let first = seen[attribute.value] {
-                    throw FederationError(.signatureWrapping, "the ID '\(attribute.value)' appears on \(first) and on \(element.path)")
+                    throw FederationError(.signatureWrapping, "the ID '\(attribute.value)' appears on \(first.path) and on \(element.path)")
                 }
-                seen[attribute.value] = element.path
+                seen[attribute.value] = element
             }
         }
         return seen.count
     }
+
+    private static let idAttributes: [(name: String, namespaceURI: String?)] = [
+        ("ID", nil), ("Id", nil), ("id", nil), ("AssertionID", nil), ("id", SAML.Namespace.xml),
+    ]
 
     // MARK: Signatures and decryption
 
@@ -304,10 +327,8 @@ final class SAMLValidationRun {
     }
 
     private func verify(_ signature: XMLSecElement, of element: XMLSecElement, label: String) throws(FederationError) -> EnvelopedSignature.Verified {
-        let hints = signature.descendants
-            .filter { $0.is("X509Certificate", in: XMLSecURI.dsigNamespace) }
-            .compactMap { Data(base64Encoded: String($0.text.filter { !$0.isWhitespace })).map(Array.init) }
-        let keys = validator.idpKeys.keys(hintedBy: hints)
+        // KeyInfo only orders the keys to try, so with one trusted key there is nothing to read.
+        let keys = validator.idpKeys.count == 1 ? validator.idpKeys.keys : validator.idpKeys.keys(hintedBy: Self.keyInfoCertificates(in: signature))
         var verified = try EnvelopedSignature.verify(
             signature, of: element, idAttribute: "ID", keys: keys, allowed: sp.acceptedSignatureAlgorithms, label: label
         )
@@ -316,8 +337,16 @@ final class SAMLValidationRun {
         return verified
     }
 
+    /// The DER of every `X509Certificate` in a signature's KeyInfo (unreadable ones left out).
+    private static func keyInfoCertificates(in signature: XMLSecElement) -> [[UInt8]] {
+        signature.descendants { $0.is("X509Certificate", in: XMLSecURI.dsigNamespace) }.compactMap { certificate in
+            Data(base64Encoded: Data(withoutXMLWhitespace(certificate.text))).map(Array.init)
+        }
+    }
+
     private func describe(_ verified: EnvelopedSignature.Verified, of element: String) -> String {
-        let name = verified.algorithm.uri.components(separatedBy: "#").last ?? verified.algorithm.uri
+        let uri = verified.algorithm.uri
+        let name = uri.utf8.lastIndex(of: UInt8(ascii: "#")).map { String(uri[uri.index(after: $0)...]) } ?? uri
         return "enveloped signature of the \(element), \(name), IdP certificate \(verified.keyIndex + 1) of \(validator.idpKeys.count)"
     }
 
