@@ -14,7 +14,7 @@ extension GatehouseLoad {
         static let configuration = CommandConfiguration(
             abstract: "Run concurrent clients against a server started with the setup's directory.json; print logins/s and p50/p99.")
 
-        @Option(help: "sso, token or password-totp.")
+        @Option(help: "What each client repeats.")
         var scenario: Scenario
 
         @Option(help: "The server's issuer URL.")
