@@ -61,7 +61,7 @@ let package = Package(
         // Drives a FlowMachine and performs its effects against Directory and Authenticators.
         .target(name: "Login", dependencies: ["FlowEngine", "Directory", "Authenticators"], swiftSettings: swiftSettings),
         // Recorded login transactions replayed offline and deterministically.
-        .target(name: "Replay", dependencies: ["Login"], swiftSettings: swiftSettings),
+        .target(name: "Replay", dependencies: ["Login", "Federation"], swiftSettings: swiftSettings),
         // Debian's libxml2 + libxmlsec1 (OpenSSL backend), for SAML XML-DSig and XML-Enc. Imported by Federation only.
         .systemLibrary(
             name: "CXMLSec", pkgConfig: "xmlsec1-openssl", providers: [.apt(["libxmlsec1-dev", "libxml2-dev"])]
@@ -129,6 +129,10 @@ let package = Package(
             dependencies: ["GatehouseServer", .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "ReplayTests", dependencies: ["Replay", "Directory", "gatehouse"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ReplayTests",
+            dependencies: ["Replay", "Directory", "Authenticators", "Federation", "gatehouse", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

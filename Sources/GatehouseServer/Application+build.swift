@@ -50,7 +50,8 @@ public func buildApplication(runtime: GatehouseRuntime, extensions: [any Gatehou
         router: router,
         server: try serverBuilder(settings),
         configuration: .init(address: .hostname(settings.host, port: settings.port)),
-        services: [StoreMaintenance(store: runtime.store, clock: runtime.clock, logger: runtime.logger)],
+        services: [StoreMaintenance(store: runtime.store, clock: runtime.clock, logger: runtime.logger)]
+            + extensions.flatMap { $0.services(runtime: runtime) },
         logger: runtime.logger)
 }
 

@@ -1,4 +1,5 @@
 import Hummingbird
+import ServiceLifecycle
 
 /// A module of routes that plugs into the server: the OAuth endpoints, federation callbacks, the
 /// admin API. It may replace login hooks and add routes; it may not change the middleware.
@@ -23,6 +24,9 @@ public protocol GatehouseExtension: Sendable {
     func configure(hooks: inout LoginHooks, runtime: GatehouseRuntime) async throws
     /// Adds its routes; `login` is the controller built with the final hooks.
     func addRoutes(to router: Router<GatehouseRequestContext>, login: LoginController, runtime: GatehouseRuntime) async throws
+    /// Background work that runs as long as the server (key maintenance, refreshes); asked once, after
+    /// ``addRoutes(to:login:runtime:)``. Each service ends at graceful shutdown.
+    func services(runtime: GatehouseRuntime) -> [any Service]
 }
 
 extension GatehouseExtension {
@@ -30,4 +34,6 @@ extension GatehouseExtension {
     public func configure(hooks: inout LoginHooks, runtime: GatehouseRuntime) async throws {}
     /// Adds no routes.
     public func addRoutes(to router: Router<GatehouseRequestContext>, login: LoginController, runtime: GatehouseRuntime) async throws {}
+    /// Runs nothing in the background.
+    public func services(runtime: GatehouseRuntime) -> [any Service] { [] }
 }

@@ -21,6 +21,8 @@ public struct Fixture: Sendable, Decodable {
     public var seed: UInt64
     /// State to put in the store before the first transaction.
     public var setup: Setup?
+    /// Who Gatehouse is to upstream IdPs, for `saml_response` and `oidc_response` events.
+    public var federation: FederationSpec?
     /// The transactions, run in order against the same store.
     public var transactions: [Transaction]
 
@@ -30,6 +32,24 @@ public struct Fixture: Sendable, Decodable {
         public var recoveryCodes: [String]?
 
         private enum CodingKeys: String, CodingKey { case recoveryCodes = "recovery_codes" }
+    }
+
+    /// Gatehouse's side of federation during replay: the issuer its SAML entityIDs, ACS URLs and OIDC
+    /// redirect URIs derive from, and the SP key that decrypts encrypted assertions.
+    public struct FederationSpec: Sendable, Decodable {
+        /// The issuer (default ``defaultIssuer``): SAML entityID `{issuer}/federation/saml/{connection}`,
+        /// ACS `{issuer}/federation/saml/{connection}/acs`, OIDC redirect URI `{issuer}/federation/oidc/{connection}/callback`.
+        public var issuer: String?
+        /// A PEM file, relative to the fixture, with the SP private key for `EncryptedAssertion`s.
+        public var samlDecryptionKey: String?
+
+        /// The issuer replay uses when the fixture names none.
+        public static let defaultIssuer = "https://gatehouse.test"
+
+        private enum CodingKeys: String, CodingKey {
+            case issuer
+            case samlDecryptionKey = "saml_decryption_key"
+        }
     }
 
     /// One login.
@@ -89,10 +109,14 @@ public struct Fixture: Sendable, Decodable {
         case wait(TimeInterval)
         case upstream(UpstreamSpec)
         case upstreamError(reason: String, message: String)
+        case samlResponse(SAMLResponseSpec)
+        case oidcResponse(OIDCResponseSpec)
 
         private enum Keys: String, CodingKey {
             case email, password, code, cancel, wait, upstream
             case upstreamError = "upstream_error"
+            case samlResponse = "saml_response"
+            case oidcResponse = "oidc_response"
         }
 
         private struct UpstreamErrorSpec: Decodable {
@@ -106,7 +130,7 @@ public struct Fixture: Sendable, Decodable {
                 throw DecodingError.dataCorrupted(
                     .init(
                         codingPath: decoder.codingPath,
-                        debugDescription: "an event has exactly one of email, password, code, cancel, wait, upstream, upstream_error"))
+                        debugDescription: "an event has exactly one of email, password, code, cancel, wait, upstream, upstream_error, saml_response, oidc_response"))
             }
             switch key {
             case .email: self = .input(.email(try container.decode(String.self, forKey: key)))
@@ -118,6 +142,8 @@ public struct Fixture: Sendable, Decodable {
             case .upstreamError:
                 let spec = try container.decode(UpstreamErrorSpec.self, forKey: key)
                 self = .upstreamError(reason: spec.reason, message: spec.message ?? spec.reason)
+            case .samlResponse: self = .samlResponse(try container.decode(SAMLResponseSpec.self, forKey: key))
+            case .oidcResponse: self = .oidcResponse(try container.decode(OIDCResponseSpec.self, forKey: key))
             }
         }
     }
@@ -138,8 +164,66 @@ public struct Fixture: Sendable, Decodable {
         public var level: String?
     }
 
+    /// A SAML Response as posted to the AssertionConsumerService, answering the AuthnRequest replay sent.
+    public struct SAMLResponseSpec: Sendable, Decodable {
+        /// The connection the AuthnRequest went to; the flow must be waiting for it.
+        public var connection: String
+        /// The recorded `ID` of that AuthnRequest (the expected `InResponseTo`).
+        public var requestID: String
+        /// The `SAMLResponse` form value (base64), or the Response XML itself.
+        public var response: String
+
+        private enum CodingKeys: String, CodingKey {
+            case connection, response
+            case requestID = "request_id"
+        }
+    }
+
+    /// An OIDC login's answer at the redirect URI, with the relying party's recorded HTTP exchanges with the IdP.
+    public struct OIDCResponseSpec: Sendable, Decodable {
+        /// The connection the user was sent to; the flow must be waiting for it.
+        public var connection: String
+        /// What the login stored when it sent the user to the IdP.
+        public var transaction: TransactionSpec
+        /// The parameters that arrived at the redirect URI (`code`, `state`, `iss`, or `error`).
+        public var response: [String: String]
+        /// The IdP's answers to the relying party's requests (discovery, JWKS, token, userinfo).
+        public var http: [HTTPExchange]
+
+        /// The recorded ``AuthorizationTransaction`` secrets.
+        public struct TransactionSpec: Sendable, Decodable {
+            /// `state` sent.
+            public var state: String
+            /// `nonce` sent.
+            public var nonce: String
+            /// The PKCE `code_verifier`; absent for a login that kept none (replayed as empty).
+            public var codeVerifier: String?
+
+            private enum CodingKeys: String, CodingKey {
+                case state, nonce
+                case codeVerifier = "code_verifier"
+            }
+        }
+    }
+
+    /// One recorded request to an upstream IdP and its answer.
+    public struct HTTPExchange: Sendable, Decodable {
+        /// `GET` or `POST`.
+        public var method: String
+        /// The absolute URL, query included.
+        public var url: String
+        /// Form parameters the request must carry with exactly these values (others are not compared).
+        public var form: [String: String]?
+        /// The answer's status (default 200).
+        public var status: Int?
+        /// The answer's headers (default: `content-type: application/json` when `body` is not a string).
+        public var headers: [String: String]?
+        /// The answer's body: JSON (written compactly, keys sorted), or a string sent as it is.
+        public var body: PlainJSON?
+    }
+
     private enum CodingKeys: String, CodingKey {
-        case fixture, name, description, config, flows, clock, seed, setup, transactions
+        case fixture, name, description, config, flows, clock, seed, setup, federation, transactions
         case request, session, events, expect
     }
 
@@ -157,6 +241,7 @@ public struct Fixture: Sendable, Decodable {
         clock = try container.decode(Date.self, forKey: .clock)
         seed = try container.decodeIfPresent(UInt64.self, forKey: .seed) ?? 1
         setup = try container.decodeIfPresent(Setup.self, forKey: .setup)
+        federation = try container.decodeIfPresent(FederationSpec.self, forKey: .federation)
         if let transactions = try container.decodeIfPresent([Transaction].self, forKey: .transactions) {
             self.transactions = transactions
         } else {

@@ -1,5 +1,6 @@
 import Authenticators
 import Directory
+import Federation
 import FlowEngine
 import Foundation
 import Login
@@ -51,9 +52,14 @@ public struct FixtureRunner: Sendable {
         let clock = FixtureClock(fixture.clock)
         let directory = Directory(config: config)
         let outbox = MemoryOutbox()
+        let random = SeededRandom(seed: fixture.seed)
         let environment = LoginEnvironment(
-            directory: directory, store: store, flows: flows, outbox: outbox, clock: { clock.now },
-            random: SeededRandom(seed: fixture.seed), settings: settings)
+            directory: directory, store: store, flows: flows, outbox: outbox, clock: { clock.now }, random: random, settings: settings)
+        let federation = FederationReplay(
+            directory: directory, store: store, random: random, issuer: fixture.federation?.issuer ?? Fixture.FederationSpec.defaultIssuer,
+            samlDecryptionKeyPEM: try fixture.federation?.samlDecryptionKey.map { name in
+                try String(contentsOfFile: resolve(name, against: base), encoding: .utf8)
+            })
         var notes: [String] = []
         for user in fixture.setup?.recoveryCodes ?? [] {
             let codes = try await environment.issueRecoveryCodes(for: UserID(user))
@@ -79,7 +85,8 @@ public struct FixtureRunner: Sendable {
                 app: AppID(transaction.request.app), acrValues: transaction.request.acrValues ?? [],
                 loginHint: transaction.request.loginHint, organization: transaction.request.org.map(OrgID.init), session: session)
             let transcript = try await replay(
-                transaction, flow: flow, request: request, policy: planner.policy, environment: environment, clock: clock)
+                transaction, flow: flow, request: request, policy: planner.policy, environment: environment, federation: federation,
+                clock: clock)
             transcripts.append(transcript)
             failures += transcript.differences(from: transaction.expect).map { label + $0 }
             if case .finished(.allow(let result)) = transcript.suspension { previous = result }
@@ -90,7 +97,7 @@ public struct FixtureRunner: Sendable {
 
     private func replay(
         _ transaction: Fixture.Transaction, flow: CompiledFlow, request: FlowRequest, policy: AssurancePolicy,
-        environment: LoginEnvironment, clock: FixtureClock
+        environment: LoginEnvironment, federation: FederationReplay, clock: FixtureClock
     ) async throws -> Transcript {
         // Waits before the first input pass before the transaction starts (time between logins).
         var events = transaction.events[...]
@@ -100,7 +107,13 @@ public struct FixtureRunner: Sendable {
         }
         var machine = FlowMachine(flow: flow, request: request, policy: policy, now: clock.now)
         var transcript = Transcript()
-        transcript.record(try await FlowRunner.advance(&machine, environment: environment))
+        // When the flow last sent the user to an IdP: an OIDC transaction's creation time.
+        var redirectedAt = clock.now
+        func record(_ suspension: FlowSuspension) {
+            if case .awaitingUpstream = suspension { redirectedAt = clock.now }
+            transcript.record(suspension)
+        }
+        record(try await FlowRunner.advance(&machine, environment: environment))
         for event in events {
             if case .wait(let seconds) = event {
                 clock.advance(by: seconds)
@@ -111,31 +124,54 @@ public struct FixtureRunner: Sendable {
                 continue
             }
             let flowEvent: FlowEvent
-            switch event {
-            case .wait:
-                continue
-            case .input(let input):
+            if case .input(let input) = event {
                 flowEvent = .input(input)
-            case .upstream(let spec):
+            } else {
                 guard case .awaitingUpstream(let pending) = transcript.suspension else {
                     transcript.unexpectedEvents += 1
                     continue
                 }
-                flowEvent = .upstream(
-                    .authenticated(
-                        UpstreamIdentity(
-                            connection: ConnectionID(spec.connection ?? pending.connection.rawValue), subject: spec.subject,
-                            email: spec.email, claims: spec.claims ?? [:], amr: spec.amr ?? [], level: spec.level.map(LevelName.init))))
-            case .upstreamError(let reason, let message):
-                flowEvent = .upstream(.failed(reason: reason, message: message))
+                guard
+                    let response = try await upstreamResponse(
+                        event, to: pending, redirectedAt: redirectedAt, federation: federation, transcript: &transcript, now: clock.now)
+                else { continue }
+                transcript.record(response)
+                flowEvent = .upstream(response)
             }
             // Every event is delivered to a machine rebuilt from stored state, as another node would.
             machine = try FlowMachine(
                 flow: environment.flows.flow(machine.state.flow), request: request, policy: policy,
                 resuming: try JSONDecoder().decode(FlowState.self, from: JSONEncoder().encode(machine.state)))
-            transcript.record(try await FlowRunner.advance(&machine, with: flowEvent, environment: environment))
+            record(try await FlowRunner.advance(&machine, with: flowEvent, environment: environment))
         }
         return transcript
+    }
+
+    /// The IdP's answer an upstream event stands for: given as it is (`upstream`, `upstream_error`), or
+    /// verified from the recorded messages. Nil when the event does not fit; the reason is in the transcript.
+    private func upstreamResponse(
+        _ event: Fixture.EventSpec, to pending: UpstreamRequest, redirectedAt: Date, federation: FederationReplay,
+        transcript: inout Transcript, now: Date
+    ) async throws -> UpstreamResponse? {
+        let answer: FederationReplay.Answer
+        switch event {
+        case .input, .wait:
+            return nil
+        case .upstream(let spec):
+            return .authenticated(
+                UpstreamIdentity(
+                    connection: ConnectionID(spec.connection ?? pending.connection.rawValue), subject: spec.subject, email: spec.email,
+                    claims: spec.claims ?? [:], amr: spec.amr ?? [], level: spec.level.map(LevelName.init)))
+        case .upstreamError(let reason, let message):
+            return .failed(reason: reason, message: message)
+        case .samlResponse(let spec):
+            answer = try await federation.answer(spec, to: pending, now: now)
+        case .oidcResponse(let spec):
+            answer = try await federation.answer(spec, to: pending, startedAt: redirectedAt, now: now)
+        }
+        transcript.problems += answer.problems
+        if let note = answer.note { transcript.notes.append(note) }
+        return answer.problems.isEmpty ? answer.response : nil
     }
 }
 

@@ -15,6 +15,12 @@ public struct Transcript: Sendable {
     public internal(set) var unusedEvents = 0
     /// Upstream answers given while no IdP was waited for.
     public internal(set) var unexpectedEvents = 0
+    /// The subject of the last upstream identity delivered to the flow (verified, for recorded messages).
+    public internal(set) var upstreamSubject: String?
+    /// The reason of the last upstream failure delivered to the flow (`signatureInvalid`, `access_denied`, …).
+    public internal(set) var upstreamError: String?
+    /// Recorded upstream events that could not be delivered, and why.
+    public internal(set) var problems: [String] = []
 
     mutating func record(_ suspension: FlowSuspension) {
         self.suspension = suspension
@@ -29,10 +35,19 @@ public struct Transcript: Sendable {
         }
     }
 
+    mutating func record(_ response: UpstreamResponse) {
+        switch response {
+        case .authenticated(let identity): upstreamSubject = identity.subject
+        case .failed(let reason, _): upstreamError = reason
+        }
+    }
+
     /// The transaction as the keys of `expect` name it.
     public var summary: [String: PlainJSON] {
         var summary: [String: PlainJSON] = [
             "prompts": .array(prompts.map(PlainJSON.string)), "upstreams": .array(upstreams.map(PlainJSON.string)),
+            "upstream_subject": upstreamSubject.map(PlainJSON.string) ?? .null,
+            "upstream_error": upstreamError.map(PlainJSON.string) ?? .null,
         ]
         switch suspension {
         case .finished(.allow(let result)):
@@ -70,6 +85,7 @@ public struct Transcript: Sendable {
         }
         if unusedEvents > 0 { lines.append("\(unusedEvents) event(s) left after the transaction finished") }
         if unexpectedEvents > 0 { lines.append("\(unexpectedEvents) upstream answer(s) given while no IdP was waited for") }
+        lines += problems
         return lines
     }
 

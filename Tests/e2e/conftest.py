@@ -55,7 +55,7 @@ class Server:
             return log.read()
 
 
-def start_server(folder: str, demo: bool) -> Server:
+def start_server(folder: str, demo: bool, directory: str = os.path.join(REPOSITORY, "fixtures", "directory.json")) -> Server:
     if not os.access(BINARY, os.X_OK):
         pytest.skip(f"{BINARY} is missing: run 'swift build --product gatehouse' first")
     port = free_port()
@@ -67,7 +67,7 @@ def start_server(folder: str, demo: bool) -> Server:
             "GATEHOUSE_PORT": str(port),
             "GATEHOUSE_ISSUER": issuer,
             "GATEHOUSE_DATABASE": os.path.join(folder, "gatehouse.sqlite"),
-            "GATEHOUSE_DIRECTORY_CONFIG": os.path.join(REPOSITORY, "fixtures", "directory.json"),
+            "GATEHOUSE_DIRECTORY_CONFIG": directory,
             "GATEHOUSE_KEK": base64.b64encode(os.urandom(32)).decode(),
             "GATEHOUSE_LOG_LEVEL": "notice",
         }
@@ -121,6 +121,18 @@ def gatehouse_demo():
     """`gatehouse serve` with the /demo app on, for one test module."""
     with tempfile.TemporaryDirectory(prefix="gatehouse-e2e-") as folder:
         server = start_server(folder, demo=True)
+        try:
+            yield server
+        finally:
+            stop_server(server)
+
+
+@pytest.fixture(scope="module")
+def gatehouse_shipped_demo():
+    """`gatehouse serve` as the README's run command starts it: config/gatehouse.json, the /demo app, and
+    the built-in SAML and OIDC test IdPs behind the Acme and Northwind organizations."""
+    with tempfile.TemporaryDirectory(prefix="gatehouse-e2e-") as folder:
+        server = start_server(folder, demo=True, directory=os.path.join(REPOSITORY, "config", "gatehouse.json"))
         try:
             yield server
         finally:

@@ -119,3 +119,34 @@ def test_a_new_user_scans_the_qr_code_to_set_up_an_authenticator(gatehouse_demo,
     fill_and_continue(driver, "code", totp(secret))
     assert heading(driver) == "Signed in to the demo app"
     assert '"sub" : "u-bob"' in driver.find_element(By.CSS_SELECTOR, "pre.claims").text
+
+
+def test_signs_in_through_the_demo_saml_idp(gatehouse_shipped_demo, driver):
+    """Acme federates through the SAML test IdP: AuthnRequest by redirect, a signed Response posted
+    back to the ACS by the page's script, then the app's ID token."""
+    issuer = gatehouse_shipped_demo.issuer
+    driver.get(issuer + "/demo/login")
+    fill_and_continue(driver, "email", "ada@acme.test")
+    assert heading(driver) == "Demo identity provider"
+    assert driver.current_url.startswith(issuer + "/test-idp/saml/sso?SAMLRequest=")
+    snap(driver, "10-saml-idp.png")
+
+    driver.find_element(By.ID, "mfa").click()
+    navigate(driver, driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click)
+    assert heading(driver) == "Signed in to the demo app"
+    claims = driver.find_element(By.CSS_SELECTOR, "pre.claims").text
+    assert '"email" : "ada@acme.test"' in claims
+    assert '"fed"' in claims
+    assert '"id" : "acme"' in claims
+    snap(driver, "11-saml-claims.png")
+
+
+def test_signs_in_through_the_demo_oidc_idp(gatehouse_shipped_demo, driver):
+    """Northwind federates through the OIDC test IdP, which approves the login hint at once."""
+    driver.get(gatehouse_shipped_demo.issuer + "/demo/login")
+    fill_and_continue(driver, "email", "nina@northwind.test")
+    assert heading(driver) == "Signed in to the demo app"
+    claims = driver.find_element(By.CSS_SELECTOR, "pre.claims").text
+    assert '"email" : "nina@northwind.test"' in claims
+    assert '"id" : "northwind"' in claims
+    snap(driver, "12-oidc-claims.png")

@@ -64,19 +64,48 @@ public enum AuthenticationMethod {
     /// Multiple factors (RFC 8176 `mfa`), added when two independent factors were used.
     public static let multiFactor = "mfa"
 
-    /// The factors that count towards `mfa`: something known, and something held.
-    static let knowledge: Set<String> = ["pwd", "pin", "kba"]
-    static let possession: Set<String> = ["otp", "email", "hwk", "swk", "sms", "sc"]
+    /// The factors that count towards `mfa`: something known, and something held. Arrays, not sets:
+    /// a handful of short strings are compared faster than they are hashed.
+    static let knowledge = ["pwd", "pin", "kba"]
+    static let possession = ["otp", "email", "hwk", "swk", "sms", "sc"]
 
     /// `amr` with `method` added, sorted, with `mfa` added when knowledge and possession are both present.
     public static func adding(_ method: [String], to amr: [String]) -> [String] {
-        var result: [String] = []
-        result.reserveCapacity(amr.count + method.count + 1)
-        for value in amr + method where !result.contains(value) { result.append(value) }
-        if !result.contains(multiFactor), result.contains(where: knowledge.contains), result.contains(where: possession.contains) {
-            result.append(multiFactor)
-        }
-        result.sort()
+        var result = amr
+        add(method, to: &result)
         return result
+    }
+
+    /// Adds `methods` to `amr` in place, with the result of ``adding(_:to:)``: no duplicates, sorted,
+    /// `mfa` when knowledge and possession are both present. `amr` holds a handful of values, so
+    /// scanning it beats hashing it into a set, and a method already present costs nothing.
+    static func add(_ methods: some Sequence<String>, to amr: inout [String]) {
+        if hasDuplicates(amr) {
+            var unique: [String] = []
+            for value in amr where !unique.contains(value) { unique.append(value) }
+            amr = unique
+        }
+        var changed = false
+        for value in methods where !amr.contains(value) {
+            amr.append(value)
+            changed = true
+        }
+        if !amr.contains(multiFactor), amr.contains(where: knowledge.contains), amr.contains(where: possession.contains) {
+            amr.append(multiFactor)
+            changed = true
+        }
+        if changed || !isSorted(amr) { amr.sort() }
+    }
+
+    private static func hasDuplicates(_ values: [String]) -> Bool {
+        for i in values.indices {
+            for j in values.indices where j > i && values[i] == values[j] { return true }
+        }
+        return false
+    }
+
+    private static func isSorted(_ values: [String]) -> Bool {
+        for i in values.indices.dropFirst() where values[i - 1] > values[i] { return false }
+        return true
     }
 }

@@ -1,30 +1,67 @@
 import Foundation
 
 /// A validated flow, ready to run: steps addressed by index, transitions resolved.
+///
+/// Compiled once and copied into every transaction that runs it, so its parts live in one shared,
+/// immutable object: a copy costs one retain instead of one per field.
 public struct CompiledFlow: Sendable {
-    /// The flow's id.
-    public let id: FlowID
-    /// The file it came from.
-    public let file: String
-    /// The start step's index.
-    let start: Int
-    /// The steps, in file order.
-    let steps: [CompiledStep]
-    /// Step index by name.
-    let index: [StepName: Int]
-    /// The maximum number of steps per transaction.
-    public let maxSteps: Int
-    /// The transaction lifetime.
-    public let timeout: TimeInterval
-    /// The source document (for graphs and diagnostics).
-    public let document: FlowDocument
+    private final class Parts: Sendable {
+        let id: FlowID
+        let file: String
+        let start: Int
+        let steps: [CompiledStep]
+        let index: [StepName: Int]
+        let maxSteps: Int
+        let timeout: TimeInterval
+        let document: FlowDocument
 
-    /// One runnable step.
-    struct CompiledStep: Sendable {
+        init(
+            id: FlowID, file: String, start: Int, steps: [CompiledStep], index: [StepName: Int], maxSteps: Int,
+            timeout: TimeInterval, document: FlowDocument
+        ) {
+            self.id = id
+            self.file = file
+            self.start = start
+            self.steps = steps
+            self.index = index
+            self.maxSteps = maxSteps
+            self.timeout = timeout
+            self.document = document
+        }
+    }
+
+    private let parts: Parts
+
+    /// The flow's id.
+    public var id: FlowID { parts.id }
+    /// The file it came from.
+    public var file: String { parts.file }
+    /// The start step's index.
+    var start: Int { parts.start }
+    /// The steps, in file order.
+    var steps: [CompiledStep] { parts.steps }
+    /// Step index by name.
+    var index: [StepName: Int] { parts.index }
+    /// The maximum number of steps per transaction.
+    public var maxSteps: Int { parts.maxSteps }
+    /// The transaction lifetime.
+    public var timeout: TimeInterval { parts.timeout }
+    /// The source document (for graphs and diagnostics).
+    public var document: FlowDocument { parts.document }
+
+    /// One runnable step. A class, so the runner borrows a step's fields where it would copy a
+    /// struct's (the step kind is an enum of every step type's fields).
+    final class CompiledStep: Sendable {
         let name: StepName
         let kind: StepKind
         /// Outcome → step index.
         let next: [(Outcome, Int)]
+
+        init(name: StepName, kind: StepKind, next: [(Outcome, Int)]) {
+            self.name = name
+            self.kind = kind
+            self.next = next
+        }
 
         func target(of outcome: Outcome) -> Int? { next.first { $0.0 == outcome }?.1 }
     }
@@ -44,8 +81,9 @@ public struct CompiledFlow: Sendable {
                 next: step.transitions.compactMap { t in t.outcome.map { ($0, index[t.target]!) } })
         }
         return CompiledFlow(
-            id: document.id, file: file, start: index[start]!, steps: steps, index: index, maxSteps: document.maxSteps,
-            timeout: document.timeout, document: document)
+            parts: Parts(
+                id: document.id, file: file, start: index[start]!, steps: steps, index: index, maxSteps: document.maxSteps,
+                timeout: document.timeout, document: document))
     }
 
     /// Reads, validates and compiles a flow file.

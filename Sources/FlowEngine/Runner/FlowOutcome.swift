@@ -1,7 +1,11 @@
 import Foundation
 
 /// How a transaction ended.
-public enum FlowOutcome: Sendable, Hashable, Codable {
+///
+/// `indirect`: a result is over 200 bytes, and an outcome travels inside every ``FlowAction`` and
+/// ``FlowState/Phase``; boxed, it costs one allocation when the login ends instead of making every
+/// action and phase that large to copy.
+public indirect enum FlowOutcome: Sendable, Hashable, Codable {
     /// The user is in.
     case allow(FlowResult)
     /// The user is refused.

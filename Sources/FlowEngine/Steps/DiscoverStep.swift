@@ -23,8 +23,8 @@ struct DiscoverStep: StepType {
     }
 
     private func conclude(_ context: inout StepContext, found: OrganizationContext?) -> StepDirective {
-        guard let organization = found ?? context.state.organization else { return .outcome(.unknown) }
-        context.state.organization = organization
+        if let found { context.state.organization = found }
+        guard let organization = context.state.organization else { return .outcome(.unknown) }
         if organization.suspended { return .outcome(.suspended) }
         if let override = organization.flowOverrides[context.request.app], override != context.state.flow {
             return .switchFlow(override)

@@ -32,7 +32,7 @@ struct EmailOTPStep: StepType {
                 if let known = context.state.user, known.id != user.id { return .outcome(.failure) }
                 context.state.user = user
             }
-            context.addMethods([AuthenticationMethod.email])
+            context.addMethod(AuthenticationMethod.email)
             return .outcome(.success)
         case .effect(.credential(.expired)), .effect(.credential(.locked)):
             return .outcome(.failure)

@@ -30,7 +30,7 @@ struct PasswordStep: StepType {
         case .effect(.credential(.accepted(let user?))):
             if let known = context.state.user, known.id != user.id { return .outcome(.failure) }
             context.state.user = user
-            context.addMethods([AuthenticationMethod.password])
+            context.addMethod(AuthenticationMethod.password)
             return .outcome(.success)
         case .effect(.credential(.locked)):
             return .outcome(.locked)

@@ -24,7 +24,7 @@ struct RecoveryCodeStep: StepType {
             return .effect(.verifyRecoveryCode(user: user.id, code: code))
         case .effect(.credential(.accepted)):
             context.state.user?.recoveryCodesLeft = max(0, user.recoveryCodesLeft - 1)
-            context.addMethods([AuthenticationMethod.oneTimePassword])
+            context.addMethod(AuthenticationMethod.oneTimePassword)
             return .outcome(.success)
         case .effect(.credential(.locked)):
             return .outcome(.failure)

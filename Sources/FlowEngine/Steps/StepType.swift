@@ -42,11 +42,15 @@ enum StepDirective: Sendable, Hashable {
 }
 
 /// What a step sees when it runs: the transaction state (which it may change) and the request.
-struct StepContext {
-    /// The step's name.
-    let name: StepName
+///
+/// The machine keeps its state in one of these and passes it `inout`, so a step changes the
+/// machine's own state in place.
+@usableFromInline
+struct StepContext: Sendable {
+    /// The running step's name (the machine sets it when it enters a step).
+    var name: StepName
     /// The transaction state.
-    var state: FlowState
+    @usableFromInline var state: FlowState
     /// The login request.
     let request: FlowRequest
     /// The configured levels.
@@ -70,6 +74,13 @@ struct StepContext {
 
     /// Records a successful authentication method.
     mutating func addMethods(_ methods: [String]) {
-        state.amr = AuthenticationMethod.adding(methods, to: state.amr)
+        AuthenticationMethod.add(methods, to: &state.amr)
+    }
+
+    /// Records one successful authentication method.
+    mutating func addMethod(_ method: String) {
+        // Room for this method and `mfa`, so that a login's methods take one allocation.
+        state.amr.reserveCapacity(max(4, state.amr.count + 2))
+        AuthenticationMethod.add(CollectionOfOne(method), to: &state.amr)
     }
 }

@@ -40,7 +40,7 @@ struct TOTPStep: StepType {
                 context.state.pendingEnrollment = nil
                 context.state.user?.hasTOTP = true
             }
-            context.addMethods([AuthenticationMethod.oneTimePassword])
+            context.addMethod(AuthenticationMethod.oneTimePassword)
             return .outcome(.success)
         case .effect(.credential(.reused)):
             context.attempts += 1

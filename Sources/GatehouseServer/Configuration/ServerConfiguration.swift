@@ -21,6 +21,7 @@ import Foundation
 /// | `pairwise_salt` | `GATEHOUSE_PAIRWISE_SALT` | generated once, kept in the database | Base64 of at least 16 secret bytes behind pairwise `sub` values. |
 /// | `signing_key_rotation` | `GATEHOUSE_SIGNING_KEY_ROTATION` | 7776000 (90 days) | Seconds after which the signing keys are replaced at startup (0: never). |
 /// | `tls_certificate`, `tls_key` | `GATEHOUSE_TLS_CERTIFICATE`, `GATEHOUSE_TLS_KEY` | none | PEM files; both or neither. |
+/// | `saml_sp_certificate`, `saml_sp_key` | `GATEHOUSE_SAML_SP_CERTIFICATE`, `GATEHOUSE_SAML_SP_KEY` | none | Our SAML key pair (PEM, RSA): signs AuthnRequests, decrypts encrypted assertions, published in SP metadata; both or neither. |
 /// | `trusted_proxies` | `GATEHOUSE_TRUSTED_PROXIES` (comma-separated) | none | CIDR blocks whose `X-Forwarded-*` headers are believed. |
 /// | `demo` | `GATEHOUSE_DEMO` (`true`/`false`) | `false` | Serve the `/demo` client app. |
 /// | `demo_client_secret` | `GATEHOUSE_DEMO_CLIENT_SECRET` | none | The secret `/demo` presents as `console` (`client_secret_basic`); none: public. |
@@ -55,6 +56,10 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var tlsCertificatePath: String?
     /// The PEM private key of ``tlsCertificatePath``.
     public var tlsKeyPath: String?
+    /// Our SAML SP certificate (PEM), published in SP metadata.
+    public var samlCertificatePath: String?
+    /// The PEM RSA private key of ``samlCertificatePath``: signs AuthnRequests, decrypts assertions.
+    public var samlKeyPath: String?
     /// Peers whose `X-Forwarded-For/Proto/Host` headers are believed.
     public var trustedProxies: [IPNetwork] = []
     /// Whether the `/demo` client app is served.
@@ -157,6 +162,9 @@ extension ServerConfiguration {
         guard (tlsCertificatePath == nil) == (tlsKeyPath == nil) else {
             throw .init("tls_certificate and tls_key must be given together")
         }
+        guard (samlCertificatePath == nil) == (samlKeyPath == nil) else {
+            throw .init("saml_sp_certificate and saml_sp_key must be given together")
+        }
         guard maxBodyBytes >= 1024 else { throw .init("max_body_bytes must be at least 1024") }
         guard sessionIdleTimeout > 0, sessionAbsoluteTimeout > 0 else { throw .init("session timeouts must be positive") }
         guard sessionIdleTimeout <= sessionAbsoluteTimeout else {
@@ -202,6 +210,8 @@ extension ServerConfiguration {
         signingKeyRotation = contents.signingKeyRotation ?? signingKeyRotation
         tlsCertificatePath = path(contents.tlsCertificate) ?? tlsCertificatePath
         tlsKeyPath = path(contents.tlsKey) ?? tlsKeyPath
+        samlCertificatePath = path(contents.samlSPCertificate) ?? samlCertificatePath
+        samlKeyPath = path(contents.samlSPKey) ?? samlKeyPath
         if let proxies = contents.trustedProxies { trustedProxies = try Self.networks(proxies, from: "\(name): trusted_proxies") }
         demo = contents.demo ?? demo
         demoClientSecret = contents.demoClientSecret ?? demoClientSecret
@@ -236,6 +246,8 @@ extension ServerConfiguration {
         signingKeyRotation = try number("SIGNING_KEY_ROTATION", Double.self) ?? signingKeyRotation
         tlsCertificatePath = value("TLS_CERTIFICATE") ?? tlsCertificatePath
         tlsKeyPath = value("TLS_KEY") ?? tlsKeyPath
+        samlCertificatePath = value("SAML_SP_CERTIFICATE") ?? samlCertificatePath
+        samlKeyPath = value("SAML_SP_KEY") ?? samlKeyPath
         if let list = value("TRUSTED_PROXIES") {
             trustedProxies = try Self.networks(Self.list(list), from: "GATEHOUSE_TRUSTED_PROXIES")
         }
@@ -317,6 +329,8 @@ extension ServerConfiguration {
         var signingKeyRotation: Double?
         var tlsCertificate: String?
         var tlsKey: String?
+        var samlSPCertificate: String?
+        var samlSPKey: String?
         var trustedProxies: [String]?
         var demo: Bool?
         var demoClientSecret: String?
@@ -338,6 +352,8 @@ extension ServerConfiguration {
             case signingKeyRotation = "signing_key_rotation"
             case tlsCertificate = "tls_certificate"
             case tlsKey = "tls_key"
+            case samlSPCertificate = "saml_sp_certificate"
+            case samlSPKey = "saml_sp_key"
             case trustedProxies = "trusted_proxies"
             case hostOrganizations = "host_organizations"
             case maxBodyBytes = "max_body_bytes"
@@ -374,6 +390,8 @@ extension ServerConfiguration {
             signingKeyRotation = try c.decodeIfPresent(Double.self, forKey: .signingKeyRotation)
             tlsCertificate = try c.decodeIfPresent(String.self, forKey: .tlsCertificate)
             tlsKey = try c.decodeIfPresent(String.self, forKey: .tlsKey)
+            samlSPCertificate = try c.decodeIfPresent(String.self, forKey: .samlSPCertificate)
+            samlSPKey = try c.decodeIfPresent(String.self, forKey: .samlSPKey)
             trustedProxies = try c.decodeIfPresent([String].self, forKey: .trustedProxies)
             demo = try c.decodeIfPresent(Bool.self, forKey: .demo)
             demoClientSecret = try c.decodeIfPresent(String.self, forKey: .demoClientSecret)

@@ -153,22 +153,26 @@ public struct LoginController: Sendable {
     }
 
     /// Continues a transaction that waits on an upstream IdP with the IdP's verified answer (for the
-    /// federation callbacks: SAML ACS, OIDC redirect). The callback has already matched its `RelayState`
-    /// or `state` to this transaction, so no browser binding is required here.
+    /// federation callbacks: SAML ACS, OIDC redirect), then sends the browser to the login page.
+    ///
+    /// The callback has matched its `RelayState` or `state` to this transaction; the redirect makes the
+    /// page check the browser binding too, so an answer delivered to another browser (login CSRF) goes
+    /// no further. An answer for a transaction that no longer waits on an IdP is dropped.
     public func resumeUpstream(
         _ id: LoginTransactionID, with answer: UpstreamResponse, request: Request, context: GatehouseRequestContext
     ) async throws -> Response {
-        let response = try await runtime.transactions.withLock(id, now: runtime.clock()) {
+        let resumed = try await runtime.transactions.withLock(id, now: runtime.clock()) {
             var transaction = try await find(id)
             guard case .flow = transaction.stage, case .awaitingUpstream = transaction.state.phase else {
-                return try await proceed(transaction, request: request, context: context)
+                context.logger.notice("an upstream answer arrived for a login that no longer waits for one")
+                return false
             }
             transaction.authenticatedNow = true
-            let suspension = try await advance(&transaction, with: .upstream(answer), logger: context.logger)
-            return try await dispatch(transaction, suspension, request: request, context: context)
+            _ = try await advance(&transaction, with: .upstream(answer), logger: context.logger)
+            return true
         }
-        guard let response else { throw LoginPageError.busy }
-        return response
+        guard resumed != nil else { throw LoginPageError.busy }
+        return Response(status: .seeOther, headers: [.location: "/login/\(id)"])
     }
 
     private func load(_ rawID: String, request: Request) async throws -> LoginTransaction {

@@ -5,7 +5,7 @@ import Hummingbird
 ///
 /// Thrown by the login routes and rendered by ``ErrorPageMiddleware``; none of these change the
 /// stored transaction.
-public enum LoginPageError: Error, Sendable, Hashable {
+public enum LoginPageError: PageError, Sendable, Hashable {
     /// No transaction has this id (never started, already finished, or long expired).
     case unknownTransaction
     /// The transaction's time is up.
@@ -60,4 +60,12 @@ public enum LoginPageError: Error, Sendable, Hashable {
             ("The form could not be read", "What the browser sent was not a form.", "Go back, reload the page and try again.")
         }
     }
+}
+
+/// An error the server answers with its own page: a status, and what the page says.
+protocol PageError: Error {
+    /// The HTTP status of the page.
+    var status: HTTPResponse.Status { get }
+    /// A heading, what happened, what to do.
+    var page: (heading: String, message: String, hint: String) { get }
 }

@@ -66,6 +66,17 @@ public struct GatehouseMetrics: Sendable {
         ).increment()
     }
 
+    /// An upstream IdP's answer arrived for a configured connection and was `accepted` or refused
+    /// (by the IdP, or by verification).
+    public func upstreamAnswer(connection: String, accepted: Bool) {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "gatehouse", metricName: "upstream_answers", unitName: "total",
+                helpText: "Answers from upstream IdPs (SAML Responses, OAuth callbacks), by connection and result."),
+            labels: [("connection", connection), ("result", accepted ? "accepted" : "refused")]
+        ).increment()
+    }
+
     /// An HTTP request was answered; `route` is the route template (`/login/{id}`), never the raw path.
     public func requestServed(method: String, route: String, status: Int, duration: Duration) {
         let statusClass = "\(status / 100)xx"

@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import OIDCProvider
-import Synchronization
+import ServiceLifecycle
 
 /// The OpenID Connect provider over HTTP: what apps delegate login to.
 ///
@@ -37,13 +37,18 @@ public struct OIDCEndpoints: GatehouseExtension {
     /// Where new signing keys come from (tests pass pre-made RSA keys: generating them is slow).
     public var keyGenerator: SigningKeyGenerator
 
-    private let built = Handoff()
+    /// How often a running node reloads its signing keys and rotates them when due (one hour by default).
+    public var keyCheckInterval: Duration
+
+    private let built = Handoff<OpenIDProvider>()
+    private let maintenance = Handoff<SigningKeyMaintenance>()
 
     /// Creates the endpoints.
     public init(
         keyOverlap: Duration = .seconds(86_400), limits: ParameterLimits = .default, documentMaxAge: Int = 300,
-        keyGenerator: SigningKeyGenerator = .system
+        keyGenerator: SigningKeyGenerator = .system, keyCheckInterval: Duration = .seconds(3600)
     ) {
+        self.keyCheckInterval = keyCheckInterval
         self.keyOverlap = keyOverlap
         self.limits = limits
         self.documentMaxAge = documentMaxAge
@@ -54,7 +59,7 @@ public struct OIDCEndpoints: GatehouseExtension {
     /// RP-initiated logout parameters at `/logout`.
     public func configure(hooks: inout LoginHooks, runtime: GatehouseRuntime) async throws {
         let provider = try await OpenIDProvider.make(runtime: runtime, keyOverlap: keyOverlap, limits: limits, keyGenerator: keyGenerator)
-        built.slot.withLock { $0 = provider }
+        built.put(provider)
         hooks.onAuthenticated = { await provider.authenticated($0, $1, $2) }
         hooks.onDenied = { provider.denied($0, $1, $2) }
         hooks.onLogout = { try await provider.logout($0) }
@@ -63,17 +68,21 @@ public struct OIDCEndpoints: GatehouseExtension {
     /// Adds the provider's routes (see the table on the type).
     public func addRoutes(to router: Router<GatehouseRequestContext>, login: LoginController, runtime: GatehouseRuntime) async throws {
         let provider: OpenIDProvider
-        if let taken = built.slot.withLock({ slot in defer { slot = nil }; return slot }) {
+        if let taken = built.take() {
             provider = taken
         } else {
             provider = try await OpenIDProvider.make(runtime: runtime, keyOverlap: keyOverlap, limits: limits, keyGenerator: keyGenerator)
         }
+        maintenance.put(SigningKeyMaintenance(runtime: runtime, keys: provider.keys, interval: keyCheckInterval))
         let maxAge = documentMaxAge
         let discovery = DiscoveryDocument(configuration: provider.configuration).json
 
         router.get("/.well-known/openid-configuration") { _, _ in OAuthMessages.publicJSON(discovery, maxAge: maxAge) }
         router.get("/jwks") { _, _ in
-            OAuthMessages.publicJSON(await provider.keys.jwks(now: runtime.clock()).json, maxAge: maxAge)
+            // Keys another node rotated in are published here within ten seconds, whatever the hourly check.
+            let now = runtime.clock()
+            try await provider.keys.reload(ifOlderThan: 10, now: now)
+            return OAuthMessages.publicJSON(await provider.keys.jwks(now: now).json, maxAge: maxAge)
         }
         router.get("/authorize") { try await provider.authorize($0, context: $1, login: login) }
         router.post("/authorize") { try await provider.authorize($0, context: $1, login: login) }
@@ -86,10 +95,9 @@ public struct OIDCEndpoints: GatehouseExtension {
             router.get(RouterPath(path)) { _, _ in OAuthMessages.methodNotAllowed(allow: "POST") }
         }
     }
-}
 
-/// Carries the provider ``OIDCEndpoints/configure(hooks:runtime:)`` built over to
-/// ``OIDCEndpoints/addRoutes(to:login:runtime:)``, so both use the same keys and clients.
-private final class Handoff: Sendable {
-    let slot = Mutex<OpenIDProvider?>(nil)
+    /// Reloads the signing keys every ``keyCheckInterval`` and rotates them when due (on one node).
+    public func services(runtime: GatehouseRuntime) -> [any Service] {
+        maintenance.take().map { [$0] } ?? []
+    }
 }

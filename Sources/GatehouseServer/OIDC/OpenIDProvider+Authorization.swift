@@ -6,10 +6,6 @@ import Logging
 import OIDCProvider
 
 extension OpenIDProvider {
-    /// The one line of script on the `form_post` page; the page names its hash in the
-    /// Content-Security-Policy, so no other script can run there. Without scripts the button does the same.
-    static let formPostScript = "document.forms[0].submit()"
-
     /// `GET /authorize` and `POST /authorize` (OIDC Core §3.1.2.1: both must be supported): validates the
     /// request and starts the login, or refuses it.
     ///
@@ -65,15 +61,8 @@ extension OpenIDProvider {
         case .query:
             return Response(status: .seeOther, headers: [.location: response.location])
         case .formPost:
-            var policy = ContentSecurityPolicy.login(redirectURI: response.redirectURI)
-            policy.scriptHashes = [ContentSecurityPolicy.hashSource(ofScript: Self.formPostScript)]
-            return runtime.pages.render(
-                "form-post", titleKey: "form_post.title",
-                values: [
-                    "action": response.redirectURI, "script": Self.formPostScript,
-                    "fields": response.parameters.map { ["name": $0.name, "value": $0.value] },
-                ],
-                branding: branding, policy: policy)
+            return runtime.pages.autoPost(
+                .authorizationResponse, to: response.redirectURI, fields: response.parameters.map { ($0.name, $0.value) }, branding: branding)
         }
     }
 

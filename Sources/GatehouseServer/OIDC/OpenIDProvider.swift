@@ -56,9 +56,7 @@ struct OpenIDProvider: Sendable {
         let registry = try ClientRegistry(applications: applications(runtime))
         let keys = try await SigningKeyStore.open(
             store: runtime.store, kek: kek, now: now, overlap: keyOverlap, random: runtime.random, generator: keyGenerator)
-        if settings.signingKeyRotation > 0, try await keys.rotateIfDue(now: now, interval: .seconds(settings.signingKeyRotation)) {
-            runtime.logger.notice("rotated the signing keys", metadata: ["after_seconds": .stringConvertible(settings.signingKeyRotation)])
-        }
+        try await SigningKeyMaintenance(runtime: runtime, keys: keys).check()
         let kids = await keys.jwks(now: now).keys.map(\.kid).joined(separator: ",")
         runtime.logger.info(
             "OIDC provider ready",

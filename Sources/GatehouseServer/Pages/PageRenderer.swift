@@ -104,6 +104,10 @@ struct PageTexts {
         "form_post.title": "Returning to the app",
         "form_post.intro": "Your browser is sending the sign-in result back to the app.",
         "form_post.continue": "Continue to the app",
+        "demo_idp.title": "Demo identity provider",
+        "saml_post.title": "Signing in",
+        "saml_post.intro": "Your browser is passing the sign-in between Gatehouse and your organization's identity provider.",
+        "saml_post.continue": "Continue",
         "error.title": "Sign-in problem",
         "error.try_again": "Start again from the app you were signing in to.",
     ]

@@ -41,6 +41,8 @@ public actor SigningKeyStore {
     public nonisolated let overlap: Duration
     private var keys: [SigningKey]
     private var collection: JWTKeyCollection
+    /// When the ring was last read from the store (or written to it).
+    private var loadedAt: Date?
 
     private init(
         store: any DirectoryStore, kek: KeyEncryptionKey, random: any RandomSource, generator: SigningKeyGenerator,
@@ -100,6 +102,13 @@ public actor SigningKeyStore {
         try await install(keys, now: now)
     }
 
+    /// Reads the ring from the store again when it was last read more than `maxAge` seconds ago: what a
+    /// node does before publishing its JWKS, so a key another node just rotated in is published at once.
+    public func reload(ifOlderThan maxAge: TimeInterval, now: Date) async throws(OIDCProviderError) {
+        if let loadedAt, now.timeIntervalSince(loadedAt) < maxAge, now >= loadedAt { return }
+        try await reload(now: now)
+    }
+
     /// Makes a new active key for each algorithm, retires the current ones (published until `now +
     /// overlap`), forgets keys whose overlap has ended, and stores the sealed ring.
     public func rotate(now: Date) async throws(OIDCProviderError) {
@@ -114,11 +123,16 @@ public actor SigningKeyStore {
         try await install(next, now: now)
     }
 
+    /// Whether an active key is at least `interval` old.
+    public func isRotationDue(now: Date, interval: Duration) -> Bool {
+        keys.contains { $0.retiredAt == nil && $0.createdAt + interval <= now }
+    }
+
     /// Rotates when an active key is at least `interval` old.
     /// - Returns: Whether a rotation happened.
     @discardableResult
     public func rotateIfDue(now: Date, interval: Duration) async throws(OIDCProviderError) -> Bool {
-        guard keys.contains(where: { $0.retiredAt == nil && $0.createdAt + interval <= now }) else { return false }
+        guard isRotationDue(now: now, interval: interval) else { return false }
         try await rotate(now: now)
         return true
     }
@@ -175,6 +189,7 @@ public actor SigningKeyStore {
         for key in keys where key.isPublished(at: now, overlap: overlap) { try await key.add(to: collection) }
         self.keys = keys
         self.collection = collection
+        loadedAt = now
     }
 
     private static func load(store: any DirectoryStore, kek: KeyEncryptionKey, now: Date) async throws(OIDCProviderError) -> [SigningKey]? {

@@ -46,7 +46,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitStatus.usage
         }
         var environment = ServerEnvironment()
-        environment.extensions = [OIDCEndpoints()]
+        environment.extensions = [OIDCEndpoints(), FederationEndpoints()]
         if demo {
             settings.demo = true
             settings.databasePath = database ?? "gatehouse-demo.sqlite"
@@ -117,6 +117,8 @@ struct ServeCommand: AsyncParsableCommand {
               alice@globex.test     password "correct horse battery staple", then the code from
                                     gatehouse totp code --secret GatehouseDemo0000SecretAlice00001
               bob@globex.test       password "hunter2 but longer", then enroll an authenticator app
+              ada@acme.test         signs in at the built-in SAML test IdP (\(settings.issuer)/test-idp/saml)
+              nina@northwind.test   signs in at the built-in OIDC test IdP (\(settings.issuer)/test-idp/oidc)
               wesker@umbrella.test  refused: the organization is suspended
             OpenID Connect discovery: \(settings.issuer)/.well-known/openid-configuration
             Health: \(settings.issuer)/healthz   Metrics: \(settings.issuer)/metrics   Sign out: \(settings.issuer)/logout

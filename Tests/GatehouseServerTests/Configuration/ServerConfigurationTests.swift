@@ -24,6 +24,16 @@ struct ServerConfigurationTests {
         #expect(configuration.demo)
     }
 
+    @Test func readsTheSAMLKeyPairFromTheFileOrTheEnvironment() throws {
+        let fromFile = try ServerConfiguration.parse(#"{"saml_sp_key": "/keys/sp.key.pem", "saml_sp_certificate": "/keys/sp.crt.pem"}"#)
+        #expect(fromFile.samlKeyPath == "/keys/sp.key.pem")
+        #expect(fromFile.samlCertificatePath == "/keys/sp.crt.pem")
+        let fromEnvironment = try ServerConfiguration.parse(
+            "{}", environment: ["GATEHOUSE_SAML_SP_KEY": "k.pem", "GATEHOUSE_SAML_SP_CERTIFICATE": "c.pem"])
+        #expect(fromEnvironment.samlKeyPath == "k.pem")
+        #expect(fromEnvironment.samlCertificatePath == "c.pem")
+    }
+
     @Test func rejectsAnUnknownKeyAndSuggestsTheKnownOne() {
         #expect(throws: ServerConfigurationError("unknown key 'trusted_proxy' (did you mean 'trusted_proxies'?)")) {
             try ServerConfiguration.parse(#"{"trusted_proxy": ["10.0.0.0/8"]}"#)
@@ -38,6 +48,7 @@ struct ServerConfigurationTests {
             "issuer 'http://login.example.com' must use https unless its host is loopback (OIDC Discovery §3)"
         ),
         (#"{"tls_certificate": "cert.pem"}"#, "tls_certificate and tls_key must be given together"),
+        (#"{"saml_sp_key": "sp.key.pem"}"#, "saml_sp_certificate and saml_sp_key must be given together"),
         (#"{"key_encryption_key": "c2hvcnQ="}"#, "configuration: key_encryption_key must be the base64 encoding of exactly 32 bytes"),
     ])
     func rejectsValuesThatCannotWork(json: String, reason: String) {

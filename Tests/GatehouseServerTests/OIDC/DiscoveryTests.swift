@@ -64,4 +64,36 @@ struct DiscoveryTests {
             }
         }
     }
+
+    @Test func rotatesTheKeysOfARunningNodeWhenDueAndKeepsTheOldOnesPublished() async throws {
+        try await withServer(configure: { $0.keyEncryptionKey = ProviderTest.kek }) { server in
+            let runtime = try await server.runtime()
+            let app = try await buildApplication(
+                runtime: runtime, extensions: [OIDCEndpoints(keyGenerator: TestSigningKeys.generator, keyCheckInterval: .milliseconds(50))])
+            try await app.test(.live) { client in
+                func kids() async throws -> [String] {
+                    let keys = try #require(try json(try await client.execute(uri: "/jwks", method: .get))["keys"] as? [[String: Any]])
+                    return keys.compactMap { $0["kid"] as? String }
+                }
+                let before = try await kids()
+                #expect(before.count == 2)
+                // 91 days later (rotation every 90 days) the running node rotates without a restart.
+                server.clock.advance(91 * 86_400)
+                var after = before
+                for _ in 0..<200 where after.count == 2 {
+                    try await Task.sleep(for: .milliseconds(50))
+                    after = try await kids()
+                }
+                let rotated = after
+                #expect(rotated.count == 4)
+                #expect(Set(before).isSubset(of: Set(rotated)))
+                // Another node over the same database publishes the same ring.
+                let other = try await buildApplicationWithProvider(runtime: try await server.runtime())
+                try await other.test(.router) { otherClient in
+                    let keys = try #require(try json(try await otherClient.execute(uri: "/jwks", method: .get))["keys"] as? [[String: Any]])
+                    #expect(Set(keys.compactMap { $0["kid"] as? String }) == Set(rotated))
+                }
+            }
+        }
+    }
 }

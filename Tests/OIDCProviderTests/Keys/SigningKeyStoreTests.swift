@@ -124,6 +124,17 @@ struct SigningKeyStoreTests {
         #expect(await a.activeKey(for: .es256) == b.activeKey(for: .es256))
     }
 
+    @Test("a reload bounded by age reads the store only when the ring is older than that")
+    func reloadIfOlderThan() async throws {
+        let a = try await open()
+        let b = try await open()
+        try await a.rotate(now: now.addingTimeInterval(5))
+        try await b.reload(ifOlderThan: 10, now: now.addingTimeInterval(6))
+        #expect(await a.activeKey(for: .rs256) != b.activeKey(for: .rs256))
+        try await b.reload(ifOlderThan: 10, now: now.addingTimeInterval(11))
+        #expect(await a.activeKey(for: .rs256) == b.activeKey(for: .rs256))
+    }
+
     @Test("rotateIfDue rotates only keys older than the interval")
     func rotatesWhenDue() async throws {
         let keys = try await open()

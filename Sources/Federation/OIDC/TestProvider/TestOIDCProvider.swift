@@ -207,6 +207,11 @@ public actor TestOIDCProvider: UpstreamHTTP {
     /// Adds a user.
     public func add(_ user: User) { users.append(user) }
 
+    /// Adds `user` unless a user with the same subject exists (the demo IdP signs in whoever is named).
+    public func addIfMissing(_ user: User) {
+        if !users.contains(where: { $0.subject == user.subject }) { users.append(user) }
+    }
+
     /// Adds a signing key (a rotation: publish it, then sign with it through ``Misbehaviour/signingKeyID``).
     public func add(key: TestSigningKey) { keys.append(key) }
 

@@ -17,7 +17,7 @@ struct ErrorPageMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as LoginPageError {
+        } catch let error as any PageError {
             let page = error.page
             return pages.render(
                 "error", titleKey: "error.title", values: ["heading": page.heading, "message": page.message, "hint": page.hint],

@@ -1,0 +1,46 @@
+import Directory
+import Federation
+import FlowEngine
+import Foundation
+
+/// What the server keeps between sending the browser to an upstream IdP and the IdP's answer.
+///
+/// Stored under the digest of the token that travels through the IdP and back (SAML `RelayState`,
+/// OAuth `state`), so the store never holds the token itself, and taken (read and deleted) when the
+/// answer arrives: an answer can be delivered once.
+struct PendingUpstreamLogin: Sendable, Hashable, Codable {
+    /// The login transaction that waits for the answer.
+    var transaction: LoginTransactionID
+    /// The connection the user was sent to (the callback's path must name the same one).
+    var connection: ConnectionID
+    /// The ID of the AuthnRequest sent (SAML): the Response's `InResponseTo` must name it.
+    var samlRequestID: String?
+    /// What the relying party needs to finish an OAuth login: state, nonce, PKCE verifier.
+    var oauth: AuthorizationTransaction?
+}
+
+/// The store of ``PendingUpstreamLogin``s: ephemeral entries that expire with the upstream login.
+struct PendingUpstreamLogins: Sendable {
+    /// The store namespace.
+    static let namespace = "upstream-login"
+    /// How long the user may take at the IdP (the same as the relying party's own limit).
+    static let lifetime = AuthorizationTransaction.lifetime
+
+    let store: any DirectoryStore
+
+    /// Keeps `pending` under `token` until the answer comes back or the lifetime ends.
+    func save(_ pending: PendingUpstreamLogin, token: String, now: Date) async throws {
+        try await store.putEphemeral(
+            namespace: Self.namespace, key: Tokens.digest(token), value: JSONEncoder().encode(pending),
+            expiresAt: now.addingTimeInterval(Self.lifetime))
+    }
+
+    /// The pending login `token` stands for, removed from the store; nil when unknown, expired or
+    /// already taken.
+    func take(token: String, now: Date) async throws -> PendingUpstreamLogin? {
+        let key = Tokens.digest(token)
+        guard let data = try await store.ephemeral(namespace: Self.namespace, key: key, now: now) else { return nil }
+        try await store.deleteEphemeral(namespace: Self.namespace, key: key)
+        return try JSONDecoder().decode(PendingUpstreamLogin.self, from: data)
+    }
+}
