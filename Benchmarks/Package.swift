@@ -42,6 +42,7 @@ let package = Package(
             name: "GatehouseLoad",
             dependencies: [
                 .product(name: "Authenticators", package: "gatehouse"),
+                .product(name: "Federation", package: "gatehouse"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),

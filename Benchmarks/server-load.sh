@@ -6,7 +6,8 @@
 #
 #   Benchmarks/server-load.sh                      # every scenario, RS256 and ES256
 #   SCENARIOS="sso:rs256" DURATION=10s Benchmarks/server-load.sh
-#   SERVER_CPUS=1 Benchmarks/server-load.sh        # the server pinned to core 1 (taskset), the driver to core 0
+#   SERVER_CPUS=1 DRIVER_CPUS=0 SCENARIOS=brokered-saml:rs256 Benchmarks/server-load.sh
+#                                                  # brokered SAML logins, the server on core 1, the driver (the IdP) on core 0
 #
 # Settings (environment): SCENARIOS (scenario:alg …), CLIENTS (8), DURATION (20s), WARMUP (3s),
 # USERS (1000), LOG_N (15, the scrypt cost of the users' hashes), SETUP (folder for the generated

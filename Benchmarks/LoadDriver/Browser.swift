@@ -43,21 +43,24 @@ struct Browser {
         try await send(.GET, target, body: nil, headers: [:])
     }
 
-    /// `POST` an `application/x-www-form-urlencoded` form.
-    mutating func post(_ target: String, form: [(String, String)], headers: [String: String] = [:]) async throws -> Reply {
+    /// `POST` an `application/x-www-form-urlencoded` form; `crossSite`: from another site's page, so
+    /// without the cookies (all of Gatehouse's are `SameSite=Lax`).
+    mutating func post(_ target: String, form: [(String, String)], headers: [String: String] = [:], crossSite: Bool = false) async throws -> Reply {
         var headers = headers
         headers["content-type"] = "application/x-www-form-urlencoded"
-        return try await send(.POST, target, body: FormEncoding.encode(form), headers: headers)
+        return try await send(.POST, target, body: FormEncoding.encode(form), headers: headers, cookies: !crossSite)
     }
 
-    private mutating func send(_ method: HTTPMethod, _ target: String, body: String?, headers: [String: String]) async throws -> Reply {
+    private mutating func send(
+        _ method: HTTPMethod, _ target: String, body: String?, headers: [String: String], cookies sendCookies: Bool = true
+    ) async throws -> Reply {
         let url = target.hasPrefix("http") ? target : server + target
         let path = Self.path(of: target)
         var request = HTTPClientRequest(url: url)
         request.method = method
         if let address { request.headers.add(name: "x-forwarded-for", value: address) }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
-        let cookieHeader = cookies.filter { Self.path(path, matches: $0.key.path) }.map { "\($0.key.name)=\($0.value)" }
+        let cookieHeader = cookies.filter { sendCookies && Self.path(path, matches: $0.key.path) }.map { "\($0.key.name)=\($0.value)" }
         if !cookieHeader.isEmpty { request.headers.add(name: "cookie", value: cookieHeader.joined(separator: "; ")) }
         if let body { request.body = .bytes(ByteBuffer(string: body)) }
         let response = try await client.execute(request, timeout: .seconds(30))

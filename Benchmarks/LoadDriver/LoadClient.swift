@@ -11,6 +11,10 @@ enum Scenario: String, CaseIterable, Sendable {
     case token
     /// Complete logins of a new browser: authorize → email → password → TOTP code → code → token.
     case passwordTOTP = "password-totp"
+    /// Complete brokered logins of a new browser: authorize → email (`@acme.test`) → the SAML
+    /// AuthnRequest redirect to the IdP, which the driver answers with a signed Response → POST to the
+    /// ACS with `RelayState` → login page → code → token.
+    case brokeredSAML = "brokered-saml"
 }
 
 /// One of the concurrent clients: a browser with its cookie jar, the app's backend that redeems codes,
@@ -19,6 +23,7 @@ struct LoadClient {
     let scenario: Scenario
     let apps: BenchmarkDirectory.AppPair
     let pool: UserPool
+    let identityProvider: TestIdentityProvider?
     let number: Int
     private let server: String
     private let http: HTTPClient
@@ -28,8 +33,12 @@ struct LoadClient {
     /// Browsers started so far, each with its own client address.
     private var browsers = 0
 
-    init(number: Int, scenario: Scenario, apps: BenchmarkDirectory.AppPair, pool: UserPool, server: String, http: HTTPClient) {
+    init(
+        number: Int, scenario: Scenario, apps: BenchmarkDirectory.AppPair, pool: UserPool, identityProvider: TestIdentityProvider?,
+        server: String, http: HTTPClient
+    ) {
         self.number = number
+        self.identityProvider = identityProvider
         self.scenario = scenario
         self.apps = apps
         self.pool = pool
@@ -53,7 +62,7 @@ struct LoadClient {
                 throw LoginFailure("no refresh token was issued for offline_access")
             }
             refreshToken = token
-        case .passwordTOTP:
+        case .passwordTOTP, .brokeredSAML:
             break
         }
         browser = fresh
@@ -74,6 +83,12 @@ struct LoadClient {
         case .passwordTOTP:
             var fresh = newBrowser()
             _ = try await passwordLogin(apps.first, in: &fresh)
+        case .brokeredSAML:
+            var fresh = newBrowser()
+            // 10 upstream users per client, provisioned (JIT) on their first login in the warm-up, then returning.
+            let user = TestIdentityProvider.user(number * 10 + browsers % 10)
+            let (code, attempt) = try await fresh.authorizationCode(apps.first, scope: scope, user: user, identityProvider: identityProvider)
+            _ = try await backend.redeem(code, attempt: attempt, app: apps.first)
         }
     }
 

@@ -72,10 +72,12 @@ extension Browser {
     /// until the server redirects to the app with `code`, `state` and `iss`.
     /// - Parameters:
     ///   - user: Who types the answers; nil when the SSO session must stand in (a page is then a failure).
+    ///   - identityProvider: Who answers when the server sends the browser to the customer IdP (brokered logins).
     ///   - totpStep: Called with the time step of a TOTP code before the code is sent.
     /// - Returns: The code and the attempt (its PKCE verifier).
     mutating func authorizationCode(
-        _ app: LoadApp, scope: String, user: LoadUser?, totpStep: (Int64) async -> Void = { _ in }
+        _ app: LoadApp, scope: String, user: LoadUser?, identityProvider: TestIdentityProvider? = nil,
+        totpStep: (Int64) async -> Void = { _ in }
     ) async throws -> (code: String, attempt: AuthorizationAttempt) {
         let attempt = AuthorizationAttempt()
         var reply = try await get(attempt.url(app, scope: scope))
@@ -87,6 +89,13 @@ extension Browser {
                         throw LoginFailure("the app got no code", reply)
                     }
                     return (code, attempt)
+                }
+                if location.hasPrefix(TestIdentityProvider.ssoURL) {
+                    guard let identityProvider, let user else { throw LoginFailure("sent to an IdP the driver does not play", reply) }
+                    let answer = try identityProvider.answer(location, email: user.email)
+                    // A cross-site POST from the IdP's page: a browser sends no SameSite=Lax cookie with it.
+                    reply = try await post(answer.action, form: answer.fields, crossSite: true)
+                    continue
                 }
                 reply = try await get(location)
                 continue

@@ -49,10 +49,13 @@ extension GatehouseLoad {
                     redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(30)),
                     connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 2 * clients)))
 
+            let identityProvider = scenario == .brokeredSAML ? try TestIdentityProvider() : nil
             var loadClients = (0..<clients).map {
-                LoadClient(number: $0, scenario: scenario, apps: BenchmarkDirectory.apps(alg), pool: pool, server: server, http: http)
+                LoadClient(
+                    number: $0, scenario: scenario, apps: BenchmarkDirectory.apps(alg), pool: pool, identityProvider: identityProvider,
+                    server: server, http: http)
             }
-            try await pool.start()
+            if scenario != .brokeredSAML { try await pool.start() }
             // The first logins of the SSO and token scenarios, concurrently and not measured.
             loadClients = try await withThrowingTaskGroup(of: LoadClient.self) { group in
                 for client in loadClients {
