@@ -6,18 +6,27 @@ import PackageDescription
 //
 //     swift package benchmark                          # every suite, release build
 //     swift package benchmark --target DiscoveryBenchmarks
+//     swift run -c release gatehouse-load --help       # the load driver for a running `gatehouse serve`
 //
 // docs/performance.md lists the figures and the command behind each.
 
 let package = Package(
     name: "gatehouse-benchmarks",
     platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "gatehouse-load", targets: ["GatehouseLoad"])
+    ],
     dependencies: [
         // `name:` keeps the product references below independent of the folder the project is cloned into.
         .package(name: "gatehouse", path: ".."),
         // Only the malloc interposer: the default RuntimeInterposer trait needs a package this machine's
         // mirror does not have (and ARC counts are not measured here).
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        // The load driver's HTTP client, command line and PKCE/TOTP hashes: the versions the root package already uses.
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.0.0"),
     ],
     targets: [
         // FlowMachine driven directly: step transitions per second, latency per login.
@@ -28,6 +37,21 @@ let package = Package(
         benchmark("FlowCheckBenchmarks", dependencies: [.product(name: "FlowEngine", package: "gatehouse")]),
         // SAML Response validation and OIDC ID token verification (RS256, ES256) on one core.
         benchmark("FederationBenchmarks", dependencies: [.product(name: "Federation", package: "gatehouse")]),
+        // Complete logins per second against a running `gatehouse serve` over loopback HTTP (docs/performance.md §5).
+        .executableTarget(
+            name: "GatehouseLoad",
+            dependencies: [
+                .product(name: "Authenticators", package: "gatehouse"),
+                .product(name: "Federation", package: "gatehouse"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "LoadDriver",
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("MemberImportVisibility")]
+        ),
     ]
 )
 

@@ -1,0 +1,111 @@
+import AsyncHTTPClient
+import Foundation
+
+/// What a run measures; each client repeats one complete operation of it (docs/performance.md §5).
+enum Scenario: String, CaseIterable, Sendable {
+    /// After one password + TOTP login to the first app, repeated SSO logins to the second app with the
+    /// session cookie: `GET /authorize` → `GET /login/{id}` → code → `POST /token`.
+    case sso
+    /// After one login with `offline_access`, repeated refresh-token grants (`POST /token`,
+    /// `grant_type=refresh_token`), each with the refresh token the previous one rotated in.
+    case token
+    /// Complete logins of a new browser: authorize → email → password → TOTP code → code → token.
+    case passwordTOTP = "password-totp"
+    /// Complete brokered logins of a new browser: authorize → email (`@acme.test`) → the SAML
+    /// AuthnRequest redirect to the IdP, which the driver answers with a signed Response → POST to the
+    /// ACS with `RelayState` → login page → code → token.
+    case brokeredSAML = "brokered-saml"
+}
+
+/// One of the concurrent clients: a browser with its cookie jar, the app's backend that redeems codes,
+/// and the state a scenario carries from one repetition to the next.
+struct LoadClient {
+    let scenario: Scenario
+    let apps: BenchmarkDirectory.AppPair
+    let pool: UserPool
+    let identityProvider: TestIdentityProvider?
+    let number: Int
+    private let server: String
+    private let http: HTTPClient
+    private var browser: Browser
+    private var backend: Browser
+    private var refreshToken: String?
+    /// Browsers started so far, each with its own client address.
+    private var browsers = 0
+
+    init(
+        number: Int, scenario: Scenario, apps: BenchmarkDirectory.AppPair, pool: UserPool, identityProvider: TestIdentityProvider?,
+        server: String, http: HTTPClient
+    ) {
+        self.number = number
+        self.identityProvider = identityProvider
+        self.scenario = scenario
+        self.apps = apps
+        self.pool = pool
+        self.server = server
+        self.http = http
+        browser = Browser(server: server, address: nil, client: http)
+        backend = Browser(server: server, address: nil, client: http)
+    }
+
+    /// The scope of every authorization request: `offline_access` only where refresh tokens are exchanged.
+    private var scope: String { scenario == .token ? "openid email profile offline_access" : "openid email profile" }
+
+    /// What comes before the measured repetitions: the first login of the SSO and token scenarios.
+    mutating func prepare() async throws {
+        var fresh = newBrowser()
+        switch scenario {
+        case .sso:
+            _ = try await passwordLogin(apps.first, in: &fresh)
+        case .token:
+            guard let token = try await passwordLogin(apps.first, in: &fresh).refreshToken else {
+                throw LoginFailure("no refresh token was issued for offline_access")
+            }
+            refreshToken = token
+        case .passwordTOTP, .brokeredSAML:
+            break
+        }
+        browser = fresh
+    }
+
+    /// One measured repetition.
+    mutating func once() async throws {
+        switch scenario {
+        case .sso:
+            let (code, attempt) = try await browser.authorizationCode(apps.second, scope: scope, user: nil)
+            _ = try await backend.redeem(code, attempt: attempt, app: apps.second)
+        case .token:
+            guard let token = refreshToken else { throw LoginFailure("no refresh token") }
+            guard let rotated = try await backend.refresh(token, app: apps.first).refreshToken else {
+                throw LoginFailure("the refresh did not rotate the refresh token")
+            }
+            refreshToken = rotated
+        case .passwordTOTP:
+            var fresh = newBrowser()
+            _ = try await passwordLogin(apps.first, in: &fresh)
+        case .brokeredSAML:
+            var fresh = newBrowser()
+            // 10 upstream users per client, provisioned (JIT) on their first login in the warm-up, then returning.
+            let user = TestIdentityProvider.user(number * 10 + browsers % 10)
+            let (code, attempt) = try await fresh.authorizationCode(apps.first, scope: scope, user: user, identityProvider: identityProvider)
+            _ = try await backend.redeem(code, attempt: attempt, app: apps.first)
+        }
+    }
+
+    private mutating func passwordLogin(_ app: LoadApp, in browser: inout Browser) async throws -> TokenSet {
+        let (user, index) = try await pool.take()
+        let pool = self.pool
+        let (code, attempt) = try await browser.authorizationCode(app, scope: scope, user: user) { step in
+            await pool.used(index, step: step)
+        }
+        return try await backend.redeem(code, attempt: attempt, app: app)
+    }
+
+    /// A browser with an empty cookie jar and an address of its own (10.client.x.y): every new browser
+    /// is another person, so the per-address limit (30 submissions in 5 minutes) is never reached.
+    private mutating func newBrowser() -> Browser {
+        browsers += 1
+        let address = "10.\(number % 250).\(browsers / 250 % 250).\(browsers % 250 + 1)"
+        return Browser(server: server, address: address, client: http)
+    }
+}

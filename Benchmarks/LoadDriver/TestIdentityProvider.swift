@@ -1,0 +1,43 @@
+import Federation
+import Foundation
+
+/// The customer IdP of a brokered login, played by the driver: the `acme-saml` connection of
+/// `fixtures/directory.json`, answering each AuthnRequest with a Response that `SAMLTestIdP` signs
+/// (Response and Assertion, RSA-SHA256) with the committed key `fixtures/keys/saml-idp.key.pem`.
+struct TestIdentityProvider: Sendable {
+    /// The connection's `sso_url`: where the server redirects the browser with the AuthnRequest.
+    static let ssoURL = "https://idp.acme.test/sso"
+    /// The connection's `idp_entity_id`.
+    static let entityID = "https://idp.acme.test/saml"
+    /// The attribute the connection maps to the user's email (`attribute_mapping`).
+    static let emailAttribute = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
+    static let nameAttribute = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"
+
+    private let idp: SAMLTestIdP
+
+    init() throws {
+        let keys = BenchmarkDirectory.repository.appendingPathComponent("fixtures/keys")
+        let key = try String(contentsOf: keys.appendingPathComponent("saml-idp.key.pem"), encoding: .utf8)
+        let certificate = try String(contentsOf: keys.appendingPathComponent("saml-idp.crt.pem"), encoding: .utf8)
+        idp = SAMLTestIdP(entityID: Self.entityID, signingKey: try SAMLSigningKey(privateKeyPEM: key, certificatePEM: certificate))
+    }
+
+    /// The user `index` of the brokered scenario: `load-N@acme.test`, provisioned on first login (JIT).
+    static func user(_ index: Int) -> LoadUser {
+        LoadUser(email: "load-\(index)@acme.test", password: "", totpSecret: "")
+    }
+
+    /// Answers the HTTP-Redirect AuthnRequest in `location` for `email`: the HTTP-POST form (ACS URL,
+    /// `SAMLResponse`, `RelayState`) the browser then posts.
+    func answer(_ location: String, email: String) throws -> (action: String, fields: [(String, String)]) {
+        let query = FormEncoding.query(of: location)
+        guard let message = query["SAMLRequest"] else { throw LoginFailure("the IdP redirect has no SAMLRequest: \(location)") }
+        let request = try AuthnRequest(received: message, binding: .httpRedirect)
+        let user = SAMLTestIdP.User(
+            nameID: email, attributes: [Self.emailAttribute: [email], Self.nameAttribute: ["Load \(email)"]],
+            sessionIndex: randomURLSafe(8))
+        let issued = try idp.response(to: request, user: user, now: Date()) { count in (0..<count).map { _ in UInt8.random(in: 0...255) } }
+        let form = issued.postForm(relayState: query["RelayState"])
+        return (form.action, form.fields.map { ($0.name, $0.value) })
+    }
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Server load benchmarks (docs/performance.md §5): builds `gatehouse` and `gatehouse-load` in release
+# mode, prints the references (machine load, `openssl speed`, the raw scrypt rate), starts a real
+# `gatehouse serve` on a fresh SQLite database with the load directory, and runs each scenario with
+# 8 concurrent clients against it over loopback HTTP.
+#
+#   Benchmarks/server-load.sh                      # every scenario, RS256 and ES256
+#   SCENARIOS="sso:rs256" DURATION=10s Benchmarks/server-load.sh
+#   SERVER_CPUS=1 DRIVER_CPUS=0 SCENARIOS=brokered-saml:rs256 Benchmarks/server-load.sh
+#                                                  # brokered SAML logins, the server on core 1, the driver (the IdP) on core 0
+#
+# Settings (environment): SCENARIOS (scenario:alg …), CLIENTS (8), DURATION (20s), WARMUP (3s),
+# USERS (1000), LOG_N (15, the scrypt cost of the users' hashes), SETUP (folder for the generated
+# directory; reused when it exists), SERVER_CPUS and DRIVER_CPUS (taskset lists), LOG_LEVEL (info),
+# DATABASE_DIR (where the server's fresh SQLite file goes: /tmp, on the machine's disk; /dev/shm puts it
+# in memory, where fsync costs nothing — a diagnosis, not a durable setup).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+SCENARIOS=${SCENARIOS:-"sso:rs256 sso:es256 token:rs256 token:es256 password-totp:rs256"}
+CLIENTS=${CLIENTS:-8}
+DURATION=${DURATION:-20s}
+WARMUP=${WARMUP:-3s}
+USERS=${USERS:-1000}
+LOG_N=${LOG_N:-15}
+SETUP=${SETUP:-/tmp/gatehouse-load-ln$LOG_N-$USERS}
+LOG_LEVEL=${LOG_LEVEL:-info}
+PORT=${PORT:-18080}
+
+swift build -c release --product gatehouse
+swift build -c release --product gatehouse-load
+BIN=.build/release
+
+DRIVER=("$BIN/gatehouse-load")
+[ -n "${DRIVER_CPUS:-}" ] && DRIVER=(taskset -c "$DRIVER_CPUS" "${DRIVER[@]}")
+# taskset execs the server, so $! below is the server's own pid (the driver reads its CPU time).
+SERVE=("$BIN/gatehouse" serve)
+[ -n "${SERVER_CPUS:-}" ] && SERVE=(taskset -c "$SERVER_CPUS" "${SERVE[@]}")
+
+echo "== machine: $(nproc) cores; $(uptime)"
+echo "== commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- ../Sources || echo ' (Sources modified)')"
+openssl version
+openssl speed -seconds 3 rsa2048 ecdsap256 2>/dev/null | tail -5
+[ -f "$SETUP/directory.json" ] || "$BIN/gatehouse-load" setup --output "$SETUP" --users "$USERS" --log-n "$LOG_N"
+"$BIN/gatehouse-load" hash-rate --log-n "$LOG_N"
+
+WORK=$(mktemp -d "${DATABASE_DIR:-/tmp}/gatehouse-load-run.XXXXXX")
+SERVER=""
+stop() {
+    if [ -n "$SERVER" ] && kill -0 "$SERVER" 2>/dev/null; then
+        kill -TERM "$SERVER"
+        wait "$SERVER" || true
+    fi
+    rm -rf "$WORK"
+}
+trap stop EXIT
+
+GATEHOUSE_HOST=127.0.0.1 GATEHOUSE_PORT=$PORT GATEHOUSE_ISSUER=http://127.0.0.1:$PORT \
+    GATEHOUSE_DATABASE="$WORK/gatehouse.sqlite" GATEHOUSE_DIRECTORY_CONFIG="$SETUP/directory.json" \
+    GATEHOUSE_FLOWS_DIRECTORY="$(cd .. && pwd)/flows" \
+    GATEHOUSE_KEK=$(openssl rand -base64 32) GATEHOUSE_LOG_LEVEL=$LOG_LEVEL GATEHOUSE_TRUSTED_PROXIES=127.0.0.1/32 \
+    "${SERVE[@]}" >"$WORK/server.log" 2>&1 &
+SERVER=$!
+for _ in $(seq 300); do
+    curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break
+    kill -0 "$SERVER" 2>/dev/null || { cat "$WORK/server.log"; exit 1; }
+    sleep 0.2
+done
+echo "== server pid $SERVER${SERVER_CPUS:+ on CPU $SERVER_CPUS}, log level $LOG_LEVEL, database $WORK/gatehouse.sqlite"
+
+for item in $SCENARIOS; do
+    echo "== $(uptime)"
+    "${DRIVER[@]}" run --scenario "${item%%:*}" --alg "${item##*:}" --server "http://127.0.0.1:$PORT" \
+        --setup "$SETUP" --clients "$CLIENTS" --duration "$DURATION" --warmup "$WARMUP" --server-pid "$SERVER"
+done
+echo "== $(uptime)"
