@@ -77,9 +77,12 @@ public struct GatehouseRuntime: Sendable {
                 directoryConfig = try await store.loadDirectory()
                 logger.notice("imported the directory configuration into the empty store", metadata: ["config": .string(path)])
             }
+            // Relative to the configuration file, unless the configuration gives an absolute path.
+            let configured = fileConfig.flowsDirectory ?? "flows"
             flowsDirectory = flowsDirectory
-                ?? URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(fileConfig.flowsDirectory ?? "flows")
-                .standardizedFileURL.path
+                ?? (configured.hasPrefix("/")
+                    ? configured
+                    : URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(configured).standardizedFileURL.path)
         }
         let flows = try FlowCatalog.load(directory: flowsDirectory ?? "flows", config: directoryConfig)
         let directory = Directory(config: directoryConfig)

@@ -44,3 +44,8 @@ enum Bytes {
         return Data(base64Encoded: padded).map(Array.init)
     }
 }
+
+extension Sequence<UInt8> {
+    /// The bytes in lower-case hex (digests used as store keys, test output).
+    public var lowercaseHex: String { Bytes.hex(self) }
+}

@@ -39,7 +39,7 @@ enum Tokens {
     /// Lowercase hex SHA-256 of `text`: how secrets that are also lookup keys (session cookies) are
     /// stored, so a copy of the store does not hand out live sessions.
     static func digest(_ text: String) -> String {
-        SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Array(text.utf8)).lowercaseHex
     }
 
     /// Unpadded base64url SHA-256 of `text` (PKCE S256, RFC 7636 §4.2).

@@ -204,6 +204,9 @@ struct FederationEndpointsTests {
             #expect(try await Self.post(&browser, unsolicited, relayState: "made-up").status == .badRequest)
             #expect(try await browser.post(Self.acs, [("RelayState", "x")]).status == .badRequest)
             #expect(try await browser.post(Self.acs, [("SAMLResponse", "a"), ("SAMLResponse", "b")]).status == .badRequest)
+            // A broken percent escape or bytes that are not UTF-8.
+            #expect(try await browser.send(Self.acs, method: .post, body: "SAMLResponse=%4&RelayState=x", contentType: "application/x-www-form-urlencoded").status == .badRequest)
+            #expect(try await browser.send(Self.acs, method: .post, body: "SAMLResponse=%FF%FE&RelayState=x", contentType: "application/x-www-form-urlencoded").status == .badRequest)
             #expect(try await browser.post("/federation/saml/nope/acs", [("SAMLResponse", "a")]).status == .notFound)
             // Larger than the body limit (64 KiB): refused before anything is parsed.
             #expect(try await browser.post(Self.acs, [("SAMLResponse", String(repeating: "A", count: 70_000))]).status == .contentTooLarge)
