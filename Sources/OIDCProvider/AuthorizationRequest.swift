@@ -28,12 +28,16 @@ public struct AuthorizationRequest: Sendable, Hashable, Codable {
     public var organizationHint: OrgID?
     /// `response_mode` (`query` or `form_post`).
     public var responseMode: String
+    /// Set when no app asked: the login was started by the user's IdP (an unsolicited SAML Response).
+    /// Once the user is authenticated the browser goes here, the app's `initiate_login_uri` (OIDC Core
+    /// §4), and the app starts its own request, which the SSO session answers; no code is issued.
+    public var initiateLoginURI: String?
 
     /// Creates a request.
     public init(
         clientID: AppID, redirectURI: String, scopes: [String], state: String?, nonce: String?, codeChallenge: String?,
         prompt: [String] = [], maxAge: Int? = nil, acrValues: [String] = [], loginHint: String? = nil,
-        organizationHint: OrgID? = nil, responseMode: String = "query"
+        organizationHint: OrgID? = nil, responseMode: String = "query", initiateLoginURI: String? = nil
     ) {
         self.clientID = clientID
         self.redirectURI = redirectURI
@@ -47,6 +51,7 @@ public struct AuthorizationRequest: Sendable, Hashable, Codable {
         self.loginHint = loginHint
         self.organizationHint = organizationHint
         self.responseMode = responseMode
+        self.initiateLoginURI = initiateLoginURI
     }
 }
 

@@ -321,6 +321,15 @@ struct ConfigDecoder {
         if let subject = reader.choice("subject_type", among: ["public", "pairwise"]) { settings.subjectType = subject }
         settings.postLogoutRedirectURIs = reader.strings("post_logout_redirect_uris") ?? []
         settings.firstParty = reader.bool("first_party") ?? true
+        settings.initiateLoginURI = reader.string("initiate_login_uri")
+        if let uri = settings.initiateLoginURI, let uriNode = reader.node("initiate_login_uri"),
+            !(uri.hasPrefix("https://") || uri.hasPrefix("http://127.0.0.1") || uri.hasPrefix("http://localhost")) || uri.contains("#")
+        {
+            reader.report(
+                Diagnostic(
+                    rule: "invalid-value", message: "'initiate_login_uri' in \(what) must be an https URL without a fragment (OIDC Core §4)",
+                    at: uriNode))
+        }
         switch (settings.type, settings.tokenEndpointAuthMethod) {
         case (.public, let method) where method != .none:
             reader.report(

@@ -35,12 +35,16 @@ public struct OIDCClientSettings: Sendable, Hashable, Codable {
     public var postLogoutRedirectURIs: [String]
     /// First-party apps skip the consent page.
     public var firstParty: Bool
+    /// Where a login this app did not start (IdP-initiated) sends the browser once the user is signed
+    /// in, so the app starts its own request, which the SSO session answers (`initiate_login_uri`,
+    /// OIDC Core §4). Without it, IdP-initiated logins cannot land in this app.
+    public var initiateLoginURI: String?
 
     /// Creates client settings.
     public init(
         type: ClientType = .confidential, tokenEndpointAuthMethod: AuthMethod = .clientSecretBasic, secretHash: String? = nil,
         jwks: PlainJSON? = nil, idTokenSignedResponseAlg: String = "RS256", subjectType: String = "public",
-        postLogoutRedirectURIs: [String] = [], firstParty: Bool = true
+        postLogoutRedirectURIs: [String] = [], firstParty: Bool = true, initiateLoginURI: String? = nil
     ) {
         self.type = type
         self.tokenEndpointAuthMethod = tokenEndpointAuthMethod
@@ -50,5 +54,6 @@ public struct OIDCClientSettings: Sendable, Hashable, Codable {
         self.subjectType = subjectType
         self.postLogoutRedirectURIs = postLogoutRedirectURIs
         self.firstParty = firstParty
+        self.initiateLoginURI = initiateLoginURI
     }
 }

@@ -87,11 +87,13 @@ struct FederationBroker: Sendable {
         let form = try await Self.form(request, context: context)
         guard let message = form["SAMLResponse"], !message.isEmpty else { throw FederationPageError.malformedAnswer }
         let now = runtime.clock()
-        // Without a pending login (no RelayState, unknown, expired, used) there is no transaction and no
-        // app to answer; IdP-initiated logins are not accepted at the ACS.
-        guard let relayState = form["RelayState"], let waiting = try await pending.take(token: relayState, now: now),
-            waiting.connection == connection
-        else {
+        // Without a pending login (no RelayState, unknown, expired, used) there is no transaction to answer:
+        // only a connection that accepts IdP-initiated Responses and names the app they land in goes on.
+        let waiting = try await form["RelayState"].asyncFlatMap { try await pending.take(token: $0, now: now) }
+        if waiting == nil, let app = connections.unsolicitedApps[connection] {
+            return try await identityProviderInitiated(message, connection: connection, app: app, source: source, context: context, login: login, request: request)
+        }
+        guard let waiting, waiting.connection == connection else {
             context.logger.notice("SAML Response refused: no sign-in waits for it", metadata: ["connection": .string(connection.rawValue)])
             throw FederationPageError.noPendingLogin
         }
@@ -106,6 +108,33 @@ struct FederationBroker: Sendable {
         }
         runtime.metrics.upstreamAnswer(connection: connection.rawValue, accepted: verdict.isAccepted)
         return try await login.resumeUpstream(waiting.transaction, with: verdict.upstreamResponse(connection: connection), request: request, context: context)
+    }
+
+    /// An IdP-initiated Response (no AuthnRequest, SAML Profiles §4.1.5) for a connection that accepts
+    /// them: verified without `InResponseTo`, then a login for `app` that lands in its `initiate_login_uri`.
+    private func identityProviderInitiated(
+        _ message: String, connection: ConnectionID, app: AppID, source: SAMLConnectionSource, context: GatehouseRequestContext,
+        login: LoginController, request: Request
+    ) async throws -> Response {
+        let validator = try await Self.current(source, logger: context.logger).1
+        let verdict = await validator.validate(message, expectedRequestID: nil, now: runtime.clock())
+        runtime.metrics.upstreamAnswer(connection: connection.rawValue, accepted: verdict.isAccepted)
+        guard case .authenticated(let identity) = verdict.upstreamResponse(connection: connection) else {
+            let check = verdict.failures.first?.check.rawValue ?? "status"
+            context.logger.notice(
+                "IdP-initiated SAML Response refused", metadata: ["connection": .string(connection.rawValue), "check": .string(check)])
+            throw FederationPageError.noPendingLogin
+        }
+        guard let response = try await login.beginIdentityProviderInitiated(
+            app: app, connection: connection, answer: identity, request: request, context: context)
+        else {
+            context.logger.notice(
+                "IdP-initiated login refused: the app has no initiate_login_uri or its flow does not use this connection",
+                metadata: ["connection": .string(connection.rawValue), "app": .string(app.rawValue)])
+            throw FederationPageError.noPendingLogin
+        }
+        context.logger.info("IdP-initiated SAML login accepted", metadata: ["connection": .string(connection.rawValue)])
+        return response
     }
 
     /// `GET|POST /federation/oidc/{connection}/callback`: the authorization response (RFC 6749 §4.1.2,

@@ -30,6 +30,9 @@ struct UpstreamConnections: Sendable {
 
     /// The connections by id.
     let upstreams: [ConnectionID: Upstream]
+    /// For SAML connections that accept IdP-initiated Responses (`allow_unsolicited`): the app such a
+    /// login lands in (`unsolicited_app`).
+    let unsolicitedApps: [ConnectionID: AppID]
     /// Our SAML key: signs AuthnRequests when a connection asks, decrypts encrypted assertions.
     let serviceProviderKey: ServiceProviderKey?
 
@@ -70,6 +73,7 @@ struct UpstreamConnections: Sendable {
         now: @escaping @Sendable () -> Date, logger: Logger
     ) -> UpstreamConnections {
         var upstreams: [ConnectionID: Upstream] = [:]
+        var unsolicitedApps: [ConnectionID: AppID] = [:]
         for var connection in connections {
             if let replacement = settings[connection.id] { connection.settings = replacement }
             do {
@@ -84,6 +88,11 @@ struct UpstreamConnections: Sendable {
                                 .configuration, "connection '\(connection.id)' signs AuthnRequests but the server has no saml_sp_key")
                         }
                         return (serviceProvider, try SAMLResponseValidator(serviceProvider: serviceProvider, replayCache: replayCache))
+                    }
+                    if case .object(let raw)? = connection.settings, raw["allow_unsolicited"] == .bool(true),
+                        case .string(let app)? = raw["unsolicited_app"]
+                    {
+                        unsolicitedApps[connection.id] = AppID(app)
                     }
                     if case .object(let raw)? = connection.settings, case .string(let url)? = raw["metadata_url"] {
                         upstreams[connection.id] = .saml(
@@ -107,7 +116,7 @@ struct UpstreamConnections: Sendable {
                     metadata: ["connection": .string(connection.id.rawValue), "reason": .string(reason)])
             }
         }
-        return UpstreamConnections(upstreams: upstreams, serviceProviderKey: key)
+        return UpstreamConnections(upstreams: upstreams, unsolicitedApps: unsolicitedApps, serviceProviderKey: key)
     }
 
     /// The connection `id`.

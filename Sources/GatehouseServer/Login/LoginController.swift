@@ -69,10 +69,43 @@ public struct LoginController: Sendable {
             }
             return try await finish(transaction, result, request: request, context: context, interactive: false)
         }
+        return redirect(to: transaction, binding: binding)
+    }
+
+    /// Starts a login that the user's IdP began (an unsolicited SAML Response, already verified) for
+    /// `app`: the flow runs with the asserted email as login hint, and when it sends the user to
+    /// `connection` it gets `answer` at once instead. The browser is bound to the transaction and sent
+    /// to its page, which finishes it: the SSO session is made and the browser goes to the app's
+    /// `initiate_login_uri` (OIDC Core §4).
+    /// - Returns: nil when the app cannot take IdP-initiated logins, or its flow does not send this
+    ///   user to `connection` (then nothing is stored).
+    public func beginIdentityProviderInitiated(
+        app: AppID, connection: ConnectionID, answer: UpstreamIdentity, request: Request, context: GatehouseRequestContext
+    ) async throws -> Response? {
+        guard let initiate = runtime.directory.application(app)?.client?.initiateLoginURI, let email = answer.email else { return nil }
+        let authorization = AuthorizationRequest(
+            clientID: app, redirectURI: initiate, scopes: ["openid"], state: nil, nonce: nil, codeChallenge: nil, loginHint: email,
+            initiateLoginURI: initiate)
+        let binding = Tokens.random(32, from: runtime.random)
+        var transaction = try await create(
+            authorization, session: nil, host: context.client.host, binding: Tokens.digest(binding), logger: context.logger)
+        guard case .flow = transaction.stage, case .awaitingUpstream(let upstream) = transaction.state.phase, upstream.connection == connection
+        else {
+            try await runtime.transactions.delete(transaction.id)
+            return nil
+        }
+        transaction.authenticatedNow = true
+        _ = try await advance(&transaction, with: .upstream(.authenticated(answer)), logger: context.logger)
+        return redirect(to: transaction, binding: binding)
+    }
+
+    /// A redirect to the transaction's page that binds it to this browser (a cookie scoped to the page).
+    private func redirect(to transaction: LoginTransaction, binding: String) -> Response {
         var response = Response(status: .seeOther, headers: [.location: "/login/\(transaction.id)"])
         response.setCookie(
             Cookie(
-                name: Self.bindingCookie, value: binding, maxAge: Int(transaction.expiresAt.timeIntervalSince(now) + LoginTransactionStore.grace),
+                name: Self.bindingCookie, value: binding,
+                maxAge: Int(transaction.expiresAt.timeIntervalSince(runtime.clock()) + LoginTransactionStore.grace),
                 path: "/login/\(transaction.id)", secure: runtime.configuration.issuerIsHTTPS, httpOnly: true, sameSite: .lax))
         return response
     }

@@ -38,6 +38,11 @@ extension OpenIDProvider {
     /// ``LoginHooks/onAuthenticated``: issues the code and sends it to the app (OIDC Core §3.1.2.5).
     func authenticated(_ authorization: AuthorizationRequest, _ session: AuthenticatedSession, _ request: Request) async -> Response {
         let branding = runtime.branding(for: session.organization?.id)
+        if let initiate = authorization.initiateLoginURI {
+            // IdP-initiated: no request to answer. The app starts one (OIDC Core §4), and the session answers it.
+            let parameters = OAuthParameters.encode([(name: "iss", value: configuration.issuer), (name: "login_hint", value: session.email)])
+            return Response(status: .seeOther, headers: [.location: initiate + (initiate.contains("?") ? "&" : "?") + parameters])
+        }
         do {
             let code = try await tokens.issueCode(request: authorization, session: session, now: runtime.clock())
             runtime.metrics.tokenIssued(grantType: "authorization_code", kind: "code")
@@ -50,7 +55,17 @@ extension OpenIDProvider {
 
     /// ``LoginHooks/onDenied``: sends the error to the app (OIDC Core §3.1.2.6).
     func denied(_ authorization: AuthorizationRequest, _ error: OAuthError, _ request: Request) -> Response {
-        deliver(.error(error, for: authorization, issuer: configuration.issuer))
+        guard authorization.initiateLoginURI == nil else {
+            // IdP-initiated: there is no app request to report to.
+            return runtime.pages.render(
+                "error", titleKey: "error.title",
+                values: [
+                    "heading": "The sign-in did not complete", "message": "The sign-in that your identity provider started ended (\(error.error)).",
+                    "hint": "Open the app and sign in from there.",
+                ],
+                branding: .standard, status: .forbidden)
+        }
+        return deliver(.error(error, for: authorization, issuer: configuration.issuer))
     }
 
     /// Delivers an authorization response as its mode says: a 303 to the redirect URI with the

@@ -76,6 +76,10 @@ let rejections: [Rejection] = [
         json: #"{"connections": [{"id": "okta", "kind": "sml", "display_name": "Okta"}]}"#, rule: "invalid-value",
         message: "'sml' is not a valid kind for connection 'okta'", marker: #""sml""#, suggestion: "did you mean 'saml'?"),
     Rejection(
+        name: "initiate_login_uri that is not https",
+        json: #"{"apps": [{"id": "console", "name": "Console", "client": {"initiate_login_uri": "javascript:alert(1)"}}]}"#,
+        rule: "invalid-value", message: "'initiate_login_uri' in the client settings of", marker: #""javascript:alert(1)""#),
+    Rejection(
         name: "unknown organization status",
         json: #"{"organizations": [{"id": "acme", "name": "Acme", "status": "paused"}]}"#, rule: "invalid-value",
         message: "'paused' is not a valid status for organization 'acme'", marker: #""paused""#),

@@ -6,6 +6,7 @@ import GatehouseServer
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import OIDCProvider
 import Synchronization
 import Testing
 
@@ -56,14 +57,15 @@ struct FederationEndpointsTests {
 
     /// Runs `body` against a server with the stub OAuth endpoints and the federation endpoints.
     static func withFederation(
-        configure: (inout ServerConfiguration) -> Void = { _ in }, endpoints makeEndpoints: ((any UpstreamHTTP) throws -> FederationEndpoints)? = nil,
+        change: (inout DirectoryConfig) -> Void = { _ in }, configure: (inout ServerConfiguration) -> Void = { _ in },
+        oauth: any GatehouseExtension = StubOAuth(), endpoints makeEndpoints: ((any UpstreamHTTP) throws -> FederationEndpoints)? = nil,
         _ body: @escaping @Sendable (TestServer, any TestClientProtocol, TestOIDCProvider) async throws -> Void
     ) async throws {
-        try await withServer(configure: configure) { server in
+        try await withServer(change: change, configure: configure) { server in
             let provider = try await oidcProvider(clock: server.clock)
             let runtime = try await server.runtime()
             let federation = try makeEndpoints?(provider) ?? endpoints(http: provider)
-            let app = try await buildApplication(runtime: runtime, extensions: [StubOAuth(), federation])
+            let app = try await buildApplication(runtime: runtime, extensions: [oauth, federation])
             try await app.test(.router) { client in try await body(server, client, provider) }
         }
     }
@@ -215,6 +217,58 @@ struct FederationEndpointsTests {
         }
     }
 
+    @Test func anIdPInitiatedResponseLandsInTheAppsInitiateLoginURIWhenTheConnectionAcceptsThem() async throws {
+        let initiate = "https://console.example/login"
+        try await Self.withFederation(
+            change: { directory in
+                if let console = directory.apps.firstIndex(where: { $0.id == "console" }) {
+                    directory.apps[console].client?.initiateLoginURI = initiate
+                }
+            },
+            configure: { $0.keyEncryptionKey = ProviderTest.kek },
+            oauth: OIDCEndpoints(keyGenerator: TestSigningKeys.generator),
+            endpoints: { http in
+                FederationEndpoints(
+                    http: http,
+                    settings: [
+                        "acme-saml": .object([
+                            "idp_entity_id": .string(Self.idpEntityID), "sso_url": .string(Self.ssoURL),
+                            "signing_certificates": .array([.string(try Self.pem("saml-idp.crt.pem"))]),
+                            "attribute_mapping": .object(["email": .string("email")]),
+                            "allow_unsolicited": .bool(true), "unsolicited_app": .string("console"),
+                        ])
+                    ])
+            }
+        ) { server, client, _ in
+            func unsolicited(_ idp: SAMLTestIdP) throws -> SAMLTestIdP.Issued {
+                try idp.response(
+                    inResponseTo: nil, audience: "\(Self.issuer)/federation/saml/acme-saml",
+                    assertionConsumerServiceURL: "\(Self.issuer)\(Self.acs)", user: Self.user(), now: server.clock.now, randomBytes: Self.bytes(0))
+            }
+            var browser = Browser(client)
+            let back = try await Self.post(&browser, try unsolicited(Self.samlIdP()), relayState: nil)
+            #expect(back.status == .seeOther)
+            let landed = try await browser.get(try #require(back.headers[.location]))
+            #expect(landed.status == .seeOther)
+            let location = try #require(landed.headers[.location])
+            #expect(location.hasPrefix(initiate + "?"))
+            #expect(queryItems(of: location) == ["iss": Self.issuer, "login_hint": "ada@acme.test"])
+
+            // The app starts its own request, which the new SSO session answers without a page.
+            let pending = PendingAuthorization(app: .console)
+            let answer = try await browser.get("/authorize?" + pending.query(extra: [("prompt", "none")]))
+            #expect(try redirectItems(answer)["code"] != nil)
+            #expect(try redirectItems(answer)["state"] == pending.state)
+
+            // An unsolicited Response that fails verification changes nothing.
+            let untrusted = SAMLTestIdP(
+                entityID: Self.idpEntityID,
+                signingKey: try SAMLSigningKey(privateKeyPEM: Self.pem("saml-untrusted.key.pem"), certificatePEM: Self.pem("saml-untrusted.crt.pem")))
+            var other = Browser(client)
+            #expect(try await Self.post(&other, try unsolicited(untrusted), relayState: nil).status == .badRequest)
+        }
+    }
+
     @Test func publishesSPMetadataPerConnection() async throws {
         let spKey = Self.keys.appendingPathComponent("saml-sp.key.pem").path
         let spCertificate = Self.keys.appendingPathComponent("saml-sp.crt.pem").path
@@ -330,7 +384,7 @@ struct FederationEndpointsTests {
         return try #require(URL(string: location))
     }
 
-    static func callbackURI(_ answer: AuthorizationResponse) -> String {
+    static func callbackURI(_ answer: Federation.AuthorizationResponse) -> String {
         var components = URLComponents()
         components.queryItems = answer.parameters.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: $0.value) }
         return "/federation/oidc/northwind-oidc/callback?" + (components.percentEncodedQuery ?? "")
@@ -369,7 +423,7 @@ struct FederationEndpointsTests {
             let authorization = try await Self.startOIDC(&browser)
             let state = try #require(URLComponents(url: authorization, resolvingAgainstBaseURL: false)?.queryItems?.first { $0.name == "state" }?.value)
             let back = try await browser.get(
-                Self.callbackURI(AuthorizationResponse(parameters: ["error": "access_denied", "state": state, "iss": Self.oidcIssuer])))
+                Self.callbackURI(Federation.AuthorizationResponse(parameters: ["error": "access_denied", "state": state, "iss": Self.oidcIssuer])))
             let refused = try await browser.get(try #require(back.headers[.location]))
             #expect(refused.status == .forbidden)
             #expect(!refused.text.contains("authenticated"))
