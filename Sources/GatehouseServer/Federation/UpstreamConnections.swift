@@ -65,7 +65,9 @@ struct UpstreamConnections: Sendable {
     ///   - key: Our SAML key pair, if configured.
     ///   - http: The network edge of OAuth connections.
     ///   - replayCache: Where SAML assertion IDs are claimed (shared by every node through the store).
+    ///   - random: Where `state`, `nonce` and PKCE verifiers come from.
     ///   - allowsPlainHTTPOnLoopback: Accept `http://` loopback IdPs (the demo, tests).
+    ///   - now: The clock of metadata refreshes.
     ///   - logger: Where unusable connections are reported.
     static func make(
         connections: [Connection], settings: [ConnectionID: PlainJSON] = [:], issuer: String, key: ServiceProviderKey?,
@@ -78,29 +80,9 @@ struct UpstreamConnections: Sendable {
             if let replacement = settings[connection.id] { connection.settings = replacement }
             do {
                 if connection.kind == .saml {
-                    let build: @Sendable (Connection) throws -> (SAMLServiceProvider, SAMLResponseValidator) = { connection in
-                        let serviceProvider = try SAMLServiceProvider(
-                            connection: connection, entityID: entityID(issuer: issuer, connection: connection.id),
-                            assertionConsumerServiceURL: assertionConsumerServiceURL(issuer: issuer, connection: connection.id),
-                            decryptionKeyPEM: key?.privateKeyPEM)
-                        if serviceProvider.signAuthnRequests, key == nil {
-                            throw FederationError(
-                                .configuration, "connection '\(connection.id)' signs AuthnRequests but the server has no saml_sp_key")
-                        }
-                        return (serviceProvider, try SAMLResponseValidator(serviceProvider: serviceProvider, replayCache: replayCache))
-                    }
-                    if case .object(let raw)? = connection.settings, raw["allow_unsolicited"] == .bool(true),
-                        case .string(let app)? = raw["unsolicited_app"]
-                    {
-                        unsolicitedApps[connection.id] = AppID(app)
-                    }
-                    if case .object(let raw)? = connection.settings, case .string(let url)? = raw["metadata_url"] {
-                        upstreams[connection.id] = .saml(
-                            .metadata(try MetadataBackedSAMLConnection(connection: connection, url: url, http: http, now: now, build: build)))
-                    } else {
-                        let (serviceProvider, validator) = try build(connection)
-                        upstreams[connection.id] = .saml(.fixed(serviceProvider, validator))
-                    }
+                    upstreams[connection.id] = .saml(
+                        try samlSource(connection, issuer: issuer, key: key, http: http, replayCache: replayCache, now: now))
+                    unsolicitedApps[connection.id] = unsolicitedApp(of: connection)
                 } else {
                     upstreams[connection.id] = .oauth(
                         try FederatedLogins.make(
@@ -109,7 +91,8 @@ struct UpstreamConnections: Sendable {
                             allowsPlainHTTPOnLoopback: allowsPlainHTTPOnLoopback, logger: logger))
                 }
             } catch {
-                let reason = (error as? FederationError)?.reason ?? String(describing: error)
+                // The type only for other errors: their descriptions may quote settings.
+                let reason = (error as? FederationError)?.reason ?? String(reflecting: type(of: error))
                 upstreams[connection.id] = .unavailable(reason: reason)
                 logger.warning(
                     "connection is not usable; logins through it will fail",
@@ -117,6 +100,36 @@ struct UpstreamConnections: Sendable {
             }
         }
         return UpstreamConnections(upstreams: upstreams, unsolicitedApps: unsolicitedApps, serviceProviderKey: key)
+    }
+
+    /// A SAML connection from its settings: fixed, or completed by its metadata URL.
+    private static func samlSource(
+        _ connection: Connection, issuer: String, key: ServiceProviderKey?, http: any UpstreamHTTP, replayCache: any AssertionReplayCache,
+        now: @escaping @Sendable () -> Date
+    ) throws -> SAMLConnectionSource {
+        let build: @Sendable (Connection) throws -> (SAMLServiceProvider, SAMLResponseValidator) = { connection in
+            let serviceProvider = try SAMLServiceProvider(
+                connection: connection, entityID: entityID(issuer: issuer, connection: connection.id),
+                assertionConsumerServiceURL: assertionConsumerServiceURL(issuer: issuer, connection: connection.id),
+                decryptionKeyPEM: key?.privateKeyPEM)
+            if serviceProvider.signAuthnRequests, key == nil {
+                throw FederationError(.configuration, "connection '\(connection.id)' signs AuthnRequests but the server has no saml_sp_key")
+            }
+            return (serviceProvider, try SAMLResponseValidator(serviceProvider: serviceProvider, replayCache: replayCache))
+        }
+        if case .object(let raw)? = connection.settings, case .string(let url)? = raw["metadata_url"] {
+            return .metadata(try MetadataBackedSAMLConnection(connection: connection, url: url, http: http, now: now, build: build))
+        }
+        let (serviceProvider, validator) = try build(connection)
+        return .fixed(serviceProvider, validator)
+    }
+
+    /// The app IdP-initiated logins of a SAML connection land in: `unsolicited_app`, when `allow_unsolicited` is set.
+    private static func unsolicitedApp(of connection: Connection) -> AppID? {
+        guard case .object(let raw)? = connection.settings, raw["allow_unsolicited"] == .bool(true),
+            case .string(let app)? = raw["unsolicited_app"]
+        else { return nil }
+        return AppID(app)
     }
 
     /// The connection `id`.
