@@ -123,7 +123,7 @@ let package = Package(
         .testTarget(name: "AuthenticatorsTests", dependencies: ["Authenticators"], swiftSettings: swiftSettings),
         .testTarget(name: "LoginTests", dependencies: ["Login"], swiftSettings: swiftSettings),
         .testTarget(name: "FederationTests", dependencies: ["Federation"], resources: [.copy("Resources")], swiftSettings: swiftSettings),
-        .testTarget(name: "OIDCProviderTests", dependencies: ["OIDCProvider"], swiftSettings: swiftSettings),
+        .testTarget(name: "OIDCProviderTests", dependencies: ["OIDCProvider", "Authenticators"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GatehouseServerTests",
             dependencies: ["GatehouseServer", .product(name: "HummingbirdTesting", package: "hummingbird")],

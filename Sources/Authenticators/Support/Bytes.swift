@@ -1,13 +1,14 @@
 import Crypto
 import Foundation
 
-/// Byte helpers shared by the authenticators: constant-time comparison, hex and unpadded base64.
-enum Bytes {
+/// Byte helpers shared by the authenticators, the OIDC provider and the server: constant-time
+/// comparison, hex and unpadded base64.
+public enum Bytes {
     /// Whether `a` and `b` hold the same bytes, in time that depends only on their lengths.
     ///
     /// Every byte is visited and the differences are OR-ed together, so an attacker timing a failed
     /// comparison learns nothing about how many leading bytes were right.
-    static func constantTimeEquals(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
+    public static func constantTimeEquals(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
         guard a.count == b.count else { return false }
         var difference: UInt8 = 0
         for (x, y) in zip(a, b) { difference |= x ^ y }
@@ -15,7 +16,7 @@ enum Bytes {
     }
 
     /// Lower-case hex of `bytes`.
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+    public static func hex(_ bytes: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
         for byte in bytes {
@@ -26,7 +27,7 @@ enum Bytes {
     }
 
     /// Lower-case hex of the SHA-256 of `text`'s UTF-8 bytes: how one-time codes are stored.
-    static func sha256Hex(_ text: String) -> String {
+    public static func sha256Hex(_ text: String) -> String {
         hex(SHA256.hash(data: Array(text.utf8)))
     }
 
@@ -45,7 +46,3 @@ enum Bytes {
     }
 }
 
-extension Sequence<UInt8> {
-    /// The bytes in lower-case hex (digests used as store keys, test output).
-    public var lowercaseHex: String { Bytes.hex(self) }
-}

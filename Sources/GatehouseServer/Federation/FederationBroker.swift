@@ -4,6 +4,7 @@ import FlowEngine
 import Foundation
 import Hummingbird
 import Logging
+import OIDCProvider
 
 /// Sends users from a flow's `federate` or `social` step to their upstream IdP and brings the IdP's
 /// verified answer back into the login transaction.
@@ -205,50 +206,12 @@ struct FederationBroker: Sendable {
         try fields(request.uri.query ?? "")
     }
 
-    /// `application/x-www-form-urlencoded` fields, decoded on the UTF-8 bytes (a SAMLResponse is tens of
-    /// kilobytes: no detour through Foundation strings).
+    /// `application/x-www-form-urlencoded` fields, each given once: a repeated field or a pair that
+    /// does not decode (kept under the name `""`) makes the form unusable.
     private static func fields(_ encoded: String) throws -> [String: String] {
-        var fields: [String: String] = [:]
-        for pair in encoded.utf8.split(separator: UInt8(ascii: "&")) {
-            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
-            let name = try decode(parts[0])
-            guard fields[name] == nil else { throw FederationPageError.malformedAnswer }
-            fields[name] = parts.count > 1 ? try decode(parts[1]) : ""
-        }
-        return fields
-    }
-
-    /// Percent-decoding with `+` as space; a broken escape or invalid UTF-8 makes the form unusable.
-    private static func decode(_ bytes: Substring.UTF8View.SubSequence) throws -> String {
-        func digit(_ byte: UInt8) -> UInt8? {
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-            default: nil
-            }
-        }
-        var decoded: [UInt8] = []
-        decoded.reserveCapacity(bytes.count)
-        var index = bytes.startIndex
-        while index != bytes.endIndex {
-            let byte = bytes[index]
-            index = bytes.index(after: index)
-            switch byte {
-            case UInt8(ascii: "+"):
-                decoded.append(UInt8(ascii: " "))
-            case UInt8(ascii: "%"):
-                guard index != bytes.endIndex, let high = digit(bytes[index]) else { throw FederationPageError.malformedAnswer }
-                index = bytes.index(after: index)
-                guard index != bytes.endIndex, let low = digit(bytes[index]) else { throw FederationPageError.malformedAnswer }
-                index = bytes.index(after: index)
-                decoded.append(high << 4 | low)
-            default:
-                decoded.append(byte)
-            }
-        }
-        guard let text = String(validating: decoded, as: UTF8.self) else { throw FederationPageError.malformedAnswer }
-        return text
+        let parameters = OAuthParameters.parse(encoded)
+        guard parameters[""] == nil, parameters.values.allSatisfy({ $0.count == 1 }) else { throw FederationPageError.malformedAnswer }
+        return parameters.mapValues { $0[0] }
     }
 }
 

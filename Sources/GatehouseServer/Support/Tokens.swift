@@ -29,17 +29,13 @@ enum Tokens {
 
     /// Whether two strings hold the same bytes, in time that depends only on their lengths.
     static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-        let (x, y) = (Array(a.utf8), Array(b.utf8))
-        guard x.count == y.count else { return false }
-        var difference: UInt8 = 0
-        for index in x.indices { difference |= x[index] ^ y[index] }
-        return difference == 0
+        Bytes.constantTimeEquals(a.utf8, b.utf8)
     }
 
     /// Lowercase hex SHA-256 of `text`: how secrets that are also lookup keys (session cookies) are
     /// stored, so a copy of the store does not hand out live sessions.
     static func digest(_ text: String) -> String {
-        SHA256.hash(data: Array(text.utf8)).lowercaseHex
+        Bytes.sha256Hex(text)
     }
 
     /// Unpadded base64url SHA-256 of `text` (PKCE S256, RFC 7636 §4.2).

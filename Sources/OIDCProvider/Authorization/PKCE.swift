@@ -1,3 +1,4 @@
+import Authenticators
 import Crypto
 
 /// Proof Key for Code Exchange with the `S256` method only (RFC 7636; `plain` is refused, RFC 9700 §2.1.1).
@@ -12,7 +13,7 @@ public enum PKCE {
 
     /// Whether `verifier` hashes to `challenge` (RFC 7636 §4.6), compared in constant time.
     public static func verify(verifier: String, challenge: String) -> Bool {
-        Digests.constantTimeEquals(Array(Self.challenge(forVerifier: verifier).utf8), Array(challenge.utf8))
+        Bytes.constantTimeEquals(Array(Self.challenge(forVerifier: verifier).utf8), Array(challenge.utf8))
     }
 
     /// Whether `challenge` can be an S256 challenge: 43 base64url characters (a SHA-256 digest).

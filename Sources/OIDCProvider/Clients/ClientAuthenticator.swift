@@ -1,3 +1,4 @@
+import Authenticators
 import Directory
 import FlowEngine
 import Foundation
@@ -149,7 +150,7 @@ public struct ClientAuthenticator: Sendable {
     ) throws(OAuthError) -> OIDCClient {
         let client = try registered(id, method: method, failure)
         guard let expected = client.secretHash,
-            Digests.constantTimeEquals(Array(Digests.sha256Hex(secret).utf8), Array(expected.utf8))
+            Bytes.constantTimeEquals(Array(Bytes.sha256Hex(secret).utf8), Array(expected.utf8))
         else { throw failure("client authentication failed") }
         return client
     }
@@ -189,7 +190,7 @@ public struct ClientAuthenticator: Sendable {
         if let iat = claims.iat, iat > current + skew { throw failure("the client assertion was issued in the future (iat)") }
         guard let jti = claims.jti, !jti.isEmpty, jti.utf8.count <= 256 else { throw failure("the client assertion has no jti") }
         let fresh = try await tokens.claim(
-            namespace: TokenStore.assertionIDs, key: Digests.sha256Hex(id + "\u{0}" + jti),
+            namespace: TokenStore.assertionIDs, key: Bytes.sha256Hex(id + "\u{0}" + jti),
             expiresAt: Date(timeIntervalSince1970: claims.exp + skew), now: now)
         guard fresh else { throw failure("the client assertion was already used (jti replay)") }
         return client

@@ -1,3 +1,4 @@
+import Authenticators
 import Foundation
 
 /// Request parameters as OAuth reads them: every name with every value it was given, so a repeated
@@ -36,7 +37,7 @@ public enum OAuthParameters {
                 UInt8(ascii: "~"):
                 output.unicodeScalars.append(Unicode.Scalar(byte))
             default:
-                output += "%" + Digests.hex([byte]).uppercased()
+                output += "%" + Bytes.hex([byte]).uppercased()
             }
         }
         return output
@@ -48,8 +49,32 @@ public enum OAuthParameters {
     }
 
     /// Decodes one form-urlencoded component; nil when a `%` escape is malformed or the bytes are not UTF-8.
+    /// Works on the UTF-8 bytes: a posted SAMLResponse is tens of kilobytes, and Foundation's
+    /// percent-decoding goes through `NSString` on Linux.
     static func formDecode(_ text: some StringProtocol) -> String? {
-        String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+        func digit(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+        var decoded: [UInt8] = []
+        decoded.reserveCapacity(text.utf8.count)
+        var bytes = text.utf8.makeIterator()
+        while let byte = bytes.next() {
+            switch byte {
+            case UInt8(ascii: "+"):
+                decoded.append(UInt8(ascii: " "))
+            case UInt8(ascii: "%"):
+                guard let high = bytes.next().flatMap(digit), let low = bytes.next().flatMap(digit) else { return nil }
+                decoded.append(high << 4 | low)
+            default:
+                decoded.append(byte)
+            }
+        }
+        return String(validating: decoded, as: UTF8.self)
     }
 }
 

@@ -1,3 +1,4 @@
+import Authenticators
 import Directory
 import FlowEngine
 import Foundation
@@ -13,7 +14,7 @@ extension TokenService {
     /// token (without `nonce`, OIDC Core §12.2) are issued.
     func refresh(_ reader: ParameterReader, client: OIDCClient, now: Date) async throws(OAuthError) -> TokenResponse {
         guard let token = try read(reader, "refresh_token", 512) else { throw .invalidRequest("the request has no refresh_token") }
-        let key = Digests.sha256Hex(token)
+        let key = Bytes.sha256Hex(token)
         guard let record = try await tokens.get(RefreshTokenRecord.self, namespace: TokenStore.refreshTokens, key: key, now: now) else {
             throw .invalidGrant("the refresh token is unknown or expired")
         }

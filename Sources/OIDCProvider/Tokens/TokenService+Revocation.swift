@@ -1,3 +1,4 @@
+import Authenticators
 import FlowEngine
 import Foundation
 
@@ -13,7 +14,7 @@ extension TokenService {
     ///   On success answer 200 with an empty body.
     public func revoke(parameters: [String: [String]], authorizationHeader: String?, now: Date) async throws(OAuthError) {
         let (client, token, hint) = try await authenticatedToken(parameters, authorizationHeader: authorizationHeader, now: now)
-        let key = Digests.sha256Hex(token)
+        let key = Bytes.sha256Hex(token)
         for kind in Self.searchOrder(hint) {
             switch kind {
             case .access:

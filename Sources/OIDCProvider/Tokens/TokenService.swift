@@ -66,7 +66,7 @@ public struct TokenService: Sendable {
             request: request, session: session,
             subject: SubjectIdentifier.subject(for: session.user, client: client, salt: configuration.pairwiseSalt),
             grantID: randomToken(), issuedAt: now)
-        try await tokens.put(record, namespace: TokenStore.codes, key: Digests.sha256Hex(code), expiresAt: now + configuration.codeLifetime)
+        try await tokens.put(record, namespace: TokenStore.codes, key: Bytes.sha256Hex(code), expiresAt: now + configuration.codeLifetime)
         return code
     }
 
@@ -105,7 +105,7 @@ public struct TokenService: Sendable {
         guard let code = try read(reader, "code", 512) else { throw .invalidRequest("the request has no code") }
         guard let redirectURI = try read(reader, "redirect_uri", 2_048) else { throw .invalidRequest("the request has no redirect_uri") }
         let verifier = try read(reader, "code_verifier", 256)
-        let key = Digests.sha256Hex(code)
+        let key = Bytes.sha256Hex(code)
         // A used code is a replay whoever presents it, and however long after the code itself expired.
         if let grant = try await tokens.value(namespace: TokenStore.usedCodes, key: key, now: now) {
             try await revokeReplayedCode(grantID: String(decoding: grant, as: UTF8.self), now: now)
@@ -166,7 +166,7 @@ public struct TokenService: Sendable {
         try await tokens.put(
             AccessTokenRecord(
                 clientID: client.id, grantID: grantID, scopes: scopes, claims: claims, issuedAt: now, expiresAt: accessExpiry),
-            namespace: TokenStore.accessTokens, key: Digests.sha256Hex(accessToken), expiresAt: accessExpiry)
+            namespace: TokenStore.accessTokens, key: Bytes.sha256Hex(accessToken), expiresAt: accessExpiry)
 
         var refreshToken: String?
         if grantScopes.contains(Scope.offlineAccess) {
@@ -175,7 +175,7 @@ public struct TokenService: Sendable {
                 clientID: client.id, grantID: grantID, grantScopes: grantScopes, session: session, subject: subject,
                 issuedAt: now, expiresAt: min(now + configuration.refreshTokenIdleLifetime, grantExpiresAt),
                 grantExpiresAt: grantExpiresAt)
-            try await tokens.put(record, namespace: TokenStore.refreshTokens, key: Digests.sha256Hex(token), expiresAt: grantExpiresAt)
+            try await tokens.put(record, namespace: TokenStore.refreshTokens, key: Bytes.sha256Hex(token), expiresAt: grantExpiresAt)
             refreshToken = token
         }
 

@@ -1,3 +1,4 @@
+import Authenticators
 import Directory
 import Foundation
 
@@ -72,7 +73,7 @@ struct TokenStore: Sendable {
 
     /// The live access token behind `token`, nil when unknown, expired or revoked.
     func liveAccessToken(_ token: String, now: Date) async throws(OAuthError) -> AccessTokenRecord? {
-        guard let record = try await get(AccessTokenRecord.self, namespace: Self.accessTokens, key: Digests.sha256Hex(token), now: now),
+        guard let record = try await get(AccessTokenRecord.self, namespace: Self.accessTokens, key: Bytes.sha256Hex(token), now: now),
             record.expiresAt > now, try await !isGrantRevoked(record.grantID, now: now)
         else { return nil }
         return record
@@ -80,7 +81,7 @@ struct TokenStore: Sendable {
 
     /// The usable refresh token behind `token`: not expired, not rotated out, grant not revoked.
     func liveRefreshToken(_ token: String, now: Date) async throws(OAuthError) -> RefreshTokenRecord? {
-        let key = Digests.sha256Hex(token)
+        let key = Bytes.sha256Hex(token)
         guard let record = try await get(RefreshTokenRecord.self, namespace: Self.refreshTokens, key: key, now: now),
             record.expiresAt > now, try await value(namespace: Self.usedRefreshTokens, key: key, now: now) == nil,
             try await !isGrantRevoked(record.grantID, now: now)

@@ -1,3 +1,4 @@
+import Authenticators
 import Directory
 import Foundation
 import Testing
@@ -23,7 +24,7 @@ struct AuthorizationCodeTests {
     func storesOnlyTheHash() async throws {
         let code = try await provider.code(for: try provider.request())
         #expect(try await provider.store.ephemeral(namespace: TokenStore.codes, key: code, now: now) == nil)
-        #expect(try await provider.store.ephemeral(namespace: TokenStore.codes, key: Digests.sha256Hex(code), now: now) != nil)
+        #expect(try await provider.store.ephemeral(namespace: TokenStore.codes, key: Bytes.sha256Hex(code), now: now) != nil)
     }
 
     @Test("a replayed code is refused and revokes every token issued from it")
