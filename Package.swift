@@ -38,11 +38,13 @@ let package = Package(
     targets: [
         // Pure core: flow model, validator, state-machine runner. Imports only Foundation.
         .target(name: "FlowEngine", swiftSettings: swiftSettings),
+        // Cache prefetch hints (a header-only C shim), for discovery's lookups in a million-domain table.
+        .target(name: "CPrefetch"),
         // Organizations, domains, users, apps, connections, levels; the Store and its SQLite implementation.
         .target(
             name: "Directory",
             dependencies: [
-                "FlowEngine",
+                "FlowEngine", "CPrefetch",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,8 +1,5 @@
+import CPrefetch
 import Foundation
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The hash table behind ``DomainIndex``: normalised domain names to values, built once, then read.
 ///
@@ -12,9 +9,10 @@ import Glibc
 /// With a million domains nothing stays in cache, and on a busy virtual machine one DRAM access
 /// costs 250–300 ns, so the number of dependent memory reads is what decides the latency.
 ///
-/// A blocked Bloom filter (one 64-bit word per probe, 3 bits per name, 8 bits of filter per name:
-/// 1 MiB for a million names, so it stays in cache) answers most lookups of absent names, such as
-/// the parent domains a subdomain address walks through, without touching the records at all.
+/// A blocked Bloom filter (one 64-bit word per probe, 3 bits per name, 8–16 bits of filter per name:
+/// 1 MiB for a million names) answers most lookups of absent names, such as the parent domains a
+/// subdomain address walks through, without touching the records at all. ``prefetch(hash:)`` lets a
+/// lookup start the filter word's and the record's cache misses together.
 ///
 /// Hashes come from the standard library's per-process seeded `Hasher`, so addresses typed by an
 /// attacker cannot be chosen to collide. Names longer than 48 bytes (rare; the limit is 253) keep
@@ -33,9 +31,11 @@ struct DomainTable<Value: Sendable>: Sendable {
         var length: UInt8
     }
 
-    private var records: [Record]
-    /// The Bloom filter: bit `h` of word `w` is set for every stored name hashing to them.
-    private var filter: [UInt64]
+    /// At most 60% full, in huge pages (``HugePageBuffer``).
+    private var records: HugePageBuffer<Record>
+    /// The Bloom filter: bit `h` of word `w` is set for every stored name hashing to them. A power of
+    /// two long, in huge pages of its own: it is read by every lookup.
+    private var filter: HugePageBuffer<UInt64>
     /// Full names longer than ``inlineCapacity``, by record index.
     private var longNames: [Int: String] = [:]
 
@@ -45,37 +45,49 @@ struct DomainTable<Value: Sendable>: Sendable {
     /// An empty table sized for `expected` names at a load of at most 60%.
     init(expected: Int) {
         let capacity = max(8, expected + expected * 2 / 3 + 1)
-        records = Self.array(repeating: Record(hash: 0, name: (0, 0, 0, 0, 0, 0), value: nil, length: 0), count: capacity)
-        filter = Self.array(repeating: 0, count: max(1, expected / 8))
+        records = HugePageBuffer(repeating: Record(hash: 0, name: (0, 0, 0, 0, 0, 0), value: nil, length: 0), count: capacity)
+        filter = HugePageBuffer(repeating: 0, count: Self.powerOfTwo(atLeast: max(1, expected / 8)))
+    }
+
+    private static func powerOfTwo(atLeast count: Int) -> Int {
+        1 << (Int.bitWidth - (count - 1).leadingZeroBitCount)
+    }
+
+    /// Makes `records` and `filter` this table's own before a write (value semantics).
+    private mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&records) { records = HugePageBuffer(copying: records) }
+        if !isKnownUniquelyReferenced(&filter) { filter = HugePageBuffer(copying: filter) }
     }
 
     /// Inserts `value` under `name` unless the name is present.
     /// - Returns: The value already stored under `name`, if there was one (and nothing changed).
     mutating func insert(_ name: String, _ value: Value) -> Value? {
+        makeUnique()
         var name = name
         return name.withUTF8 { bytes in
             let hash = Self.hash(bytes)
             let index = position(of: bytes, hash: hash)
-            if let existing = records[index].value { return existing }
+            if let existing = records.elements[index].value { return existing }
             var record = Record(hash: hash, name: (0, 0, 0, 0, 0, 0), value: value, length: UInt8(truncatingIfNeeded: bytes.count))
             withUnsafeMutableBytes(of: &record.name) { inline in
                 inline.copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes).prefix(Self.inlineCapacity)))
             }
             if bytes.count > Self.inlineCapacity { longNames[index] = String(decoding: bytes, as: UTF8.self) }
-            records[index] = record
-            filter[Self.filterWord(hash, words: filter.count)] |= Self.filterBits(hash)
+            records.elements[index] = record
+            filter.elements[Self.filterWord(hash, words: filter.elements.count)] |= Self.filterBits(hash)
             count += 1
-            precondition(count < records.count, "DomainTable sized for fewer names")  // the init's sizing guarantees room
+            precondition(count < records.elements.count, "DomainTable sized for fewer names")  // the init's sizing guarantees room
             return nil
         }
     }
 
     /// Replaces the value under a name already present.
     mutating func replace(_ name: String, with value: Value) {
+        makeUnique()
         var name = name
         name.withUTF8 { bytes in
             let index = position(of: bytes, hash: Self.hash(bytes))
-            if records[index].value != nil { records[index].value = value }
+            if records.elements[index].value != nil { records.elements[index].value = value }
         }
     }
 
@@ -86,27 +98,50 @@ struct DomainTable<Value: Sendable>: Sendable {
         return name.withUTF8 { bytes in
             let hash = Self.hash(bytes)
             guard mayContain(hash) else { return nil }
-            return records[position(of: bytes, hash: hash)].value
+            return records.elements[position(of: bytes, hash: hash)].value
         }
+    }
+
+    /// The value under the name `bytes`, whose ``hash(_:)`` is `hash` (computed once, so that a lookup
+    /// can ``prefetch(hash:)`` before it probes).
+    func value(for bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Value? {
+        guard mayContain(hash) else { return nil }
+        return records.elements[position(of: bytes, hash: hash)].value
+    }
+
+    /// Starts reading what a lookup of a name with this hash waits on, its filter word and its home
+    /// record, so that several names' cache misses overlap instead of following one another. Reads
+    /// nothing itself and changes nothing.
+    func prefetch(hash: UInt64) {
+        gatehouse_prefetch(filter.elements.baseAddress! + Self.filterWord(hash, words: filter.elements.count))
+        let record = UnsafeRawPointer(records.elements.baseAddress! + homeIndex(hash))
+        gatehouse_prefetch(record)
+        gatehouse_prefetch(record + 64)
+        gatehouse_prefetch(record + MemoryLayout<Record>.size - 1)
+    }
+
+    /// Where probing for a hash starts: its high half scaled to the table's size (32 × 32 bits, so
+    /// no 128-bit multiply).
+    private func homeIndex(_ hash: UInt64) -> Int {
+        Int(truncatingIfNeeded: ((hash >> 32) &* UInt64(records.elements.count)) >> 32)
     }
 
     /// False when no stored name has this hash; true when one may.
     private func mayContain(_ hash: UInt64) -> Bool {
         let bits = Self.filterBits(hash)
-        return filter[Self.filterWord(hash, words: filter.count)] & bits == bits
+        return filter.elements[Self.filterWord(hash, words: filter.elements.count)] & bits == bits
     }
 
     /// The record holding `bytes`, or the empty record where it would go.
     private func position(of bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Int {
-        records.withUnsafeBufferPointer { records in
-            var index = Int(truncatingIfNeeded: hash.multipliedFullWidth(by: UInt64(records.count)).high)
-            while true {
-                let record = records.baseAddress! + index
-                if record.pointee.hash == 0 { return index }
-                if record.pointee.hash == hash, Int(record.pointee.length) == bytes.count, matches(record, bytes, at: index) { return index }
-                index += 1
-                if index == records.count { index = 0 }
-            }
+        let records = records.elements
+        var index = homeIndex(hash)
+        while true {
+            let record = records.baseAddress! + index
+            if record.pointee.hash == 0 { return index }
+            if record.pointee.hash == hash, Int(record.pointee.length) == bytes.count, matches(record, bytes, at: index) { return index }
+            index += 1
+            if index == records.count { index = 0 }
         }
     }
 
@@ -119,41 +154,19 @@ struct DomainTable<Value: Sendable>: Sendable {
         return bytes.count <= Self.inlineCapacity || longNames[index]?.utf8.elementsEqual(bytes) == true
     }
 
-    /// The filter word for a hash (from its low half; the record position uses the high bits).
+    /// The filter word for a hash (from its low bits; `words` is a power of two).
     private static func filterWord(_ hash: UInt64, words: Int) -> Int {
-        Int(truncatingIfNeeded: (hash & 0xFFFF_FFFF).multipliedFullWidth(by: UInt64(words) << 32).high)
+        Int(truncatingIfNeeded: hash) & (words - 1)
     }
 
-    /// Three bits of a word, chosen by three 6-bit slices of the hash.
+    /// Three bits of a word, chosen by three 6-bit slices of the hash above the word index (which
+    /// uses at most the low 26 bits, for a filter of up to 64 million words).
     private static func filterBits(_ hash: UInt64) -> UInt64 {
-        1 << (hash >> 32 & 63) | 1 << (hash >> 38 & 63) | 1 << (hash >> 44 & 63)
+        1 << (hash >> 26 & 63) | 1 << (hash >> 32 & 63) | 1 << (hash >> 38 & 63)
     }
 
-    /// An array of `count` copies of `value`. A large one is first marked for transparent huge pages
-    /// (Linux, where `transparent_hugepage` is `madvise` or `always`): a lookup then reads a record
-    /// through one TLB entry per 2 MiB instead of walking the page tables for one per 4 KiB, which
-    /// for a table of a million domains is most of a lookup's cost.
-    private static func array<Element>(repeating value: Element, count: Int) -> [Element] {
-        Array(unsafeUninitializedCapacity: count) { buffer, initialized in
-            adviseHugePages(UnsafeMutableRawBufferPointer(buffer))  // before the pages are first touched
-            buffer.initialize(repeating: value)
-            initialized = count
-        }
-    }
-
-    /// Asks the kernel to back the whole pages inside `buffer` with huge pages; a hint, which changes no byte.
-    private static func adviseHugePages(_ buffer: UnsafeMutableRawBufferPointer) {
-        #if os(Linux)
-        let hugePage = 2 << 20
-        guard buffer.count >= 4 * hugePage, let base = buffer.baseAddress else { return }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let start = (Int(bitPattern: base) + page - 1) & ~(page - 1)
-        let end = (Int(bitPattern: base) + buffer.count) & ~(page - 1)
-        _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_HUGEPAGE)
-        #endif
-    }
-
-    private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    /// A name's hash: the standard library's per-process seeded SipHash, never 0.
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var hasher = Hasher()
         hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
         let hash = UInt64(bitPattern: Int64(hasher.finalize()))
