@@ -27,6 +27,17 @@ let benchmarks: @Sendable () -> Void = {
         try await FederationFixtures.load()
     }
 
+    // The case: a ~5 KB Response with one signature, on the Assertion (what Microsoft Entra ID
+    // and ADFS send by default).
+    Benchmark("SAML: validate Response with signed Assertion (~5 KB)", configuration: configuration) { _ in
+        let saml = FederationFixtures.shared.withLock { $0!.samlAssertionSigned }
+        let verdict = await saml.validator.validate(saml.message, expectedRequestID: saml.requestID, now: saml.now)
+        precondition(verdict.isAccepted, "the benchmark Response was not accepted")
+        blackHole(verdict.isAccepted)
+    } setup: {
+        try await FederationFixtures.load()
+    }
+
     Benchmark("OIDC: verify ID token RS256", configuration: configuration) { _ in
         let oidc = FederationFixtures.shared.withLock { $0!.oidc }
         let verified = try await oidc.verifier.verifyIDToken(
@@ -67,19 +78,23 @@ struct FederationFixtures: Sendable {
     static let shared = Mutex<FederationFixtures?>(nil)
 
     var saml: SAMLFixture
+    var samlAssertionSigned: SAMLFixture
     var oidc: OIDCFixture
 
     static func load() async throws {
         if shared.withLock({ $0 != nil }) { return }
-        let fixtures = FederationFixtures(saml: try SAMLFixture.make(), oidc: try await OIDCFixture.make())
+        let fixtures = FederationFixtures(
+            saml: try SAMLFixture.make(), samlAssertionSigned: try SAMLFixture.make(signResponse: false), oidc: try await OIDCFixture.make())
         shared.withLock { $0 = fixtures }
         // Shown once per process, so the documented message size can be checked against the run.
         FileHandle.standardError.write(
-            Data("SAML Response: \(fixtures.saml.xmlSize) bytes of XML, \(fixtures.saml.message.utf8.count) bytes base64\n".utf8))
+            Data(
+                ("SAML Response: \(fixtures.saml.xmlSize) bytes of XML, \(fixtures.saml.message.utf8.count) bytes base64; "
+                    + "with only the Assertion signed: \(fixtures.samlAssertionSigned.xmlSize) bytes of XML\n").utf8))
     }
 }
 
-/// A signed (Response and Assertion, RSA-SHA256) solicited Response and a validator that accepts it.
+/// A signed (Response and Assertion, or the Assertion only; RSA-SHA256) solicited Response and a validator that accepts it.
 struct SAMLFixture: Sendable {
     static let spEntityID = "https://gatehouse.test/saml/acme-saml"
     static let acs = "https://gatehouse.test/saml/acs"
@@ -97,7 +112,8 @@ struct SAMLFixture: Sendable {
     /// Size of the Response XML, in bytes.
     var xmlSize: Int
 
-    static func make() throws -> SAMLFixture {
+    /// - Parameter signResponse: Whether the Response is signed as well as the Assertion.
+    static func make(signResponse: Bool = true) throws -> SAMLFixture {
         let issuedAt = Date(timeIntervalSince1970: 1_772_442_000)  // 2026-03-02T09:00:00Z
         let idpCertificate = try pem("saml-idp.crt.pem")
         let serviceProvider = SAMLServiceProvider(
@@ -119,7 +135,9 @@ struct SAMLFixture: Sendable {
         var generator = SystemRandomNumberGenerator()
         let randomBytes: (Int) -> [UInt8] = { count in (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) } }
         let request = AuthnRequest(serviceProvider: serviceProvider, now: issuedAt, randomBytes: randomBytes)
-        let issued = try idp.response(to: request, user: user, now: issuedAt, randomBytes: randomBytes)
+        var options = SAMLTestIdP.Options()
+        options.signResponse = signResponse
+        let issued = try idp.response(to: request, user: user, now: issuedAt, options: options, randomBytes: randomBytes)
         let validator = try SAMLResponseValidator(serviceProvider: serviceProvider, replayCache: AlwaysFreeReplayCache())
         return SAMLFixture(
             validator: validator, message: issued.base64, requestID: request.id, now: issuedAt.addingTimeInterval(30),
