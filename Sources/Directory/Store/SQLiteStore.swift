@@ -9,12 +9,17 @@ import SQLiteNIO
 /// and power loss, and readers in other processes are not blocked by a writer. The schema is created
 /// and upgraded by migrations when the file is opened (``SQLiteSchema``).
 ///
-/// One connection serves the store. Every operation runs alone on it, in arrival order, so a
-/// multi-statement transaction (a directory import) is never interleaved with another operation;
-/// single-statement writes such as ``insertEphemeralIfAbsent(namespace:key:value:expiresAt:now:)`` are
-/// atomic in SQLite itself, also against other processes.
+/// Two connections serve the store: one writes, one reads (WAL lets a reader work beside a writer and
+/// see every committed write). **Writes are committed in groups**: writes that arrive while a commit is
+/// in progress wait, and then all go into one `BEGIN IMMEDIATE … COMMIT`, each in a savepoint of its
+/// own, so one failing write (a conflict, say) rolls back only itself. Every caller resumes only after
+/// the `COMMIT` that holds its write, so durability is unchanged (`FULL`), but concurrent logins share
+/// one fsync instead of queueing one fsync each. An import (``replaceDirectory(with:)``) runs alone in
+/// its own transaction. Single-statement writes such as
+/// ``insertEphemeralIfAbsent(namespace:key:value:expiresAt:now:)`` stay atomic, also against other
+/// processes (the commit holds SQLite's write lock).
 ///
-/// Call ``close()`` when done: the underlying connection must be closed before it is released.
+/// Call ``close()`` when done: the underlying connections must be closed before they are released.
 ///
 /// ```swift
 /// let store = try await SQLiteStore.open(path: "/var/lib/gatehouse/gatehouse.sqlite")
@@ -24,11 +29,22 @@ import SQLiteNIO
 public actor SQLiteStore: DirectoryStore {
     /// The database file.
     public nonisolated let path: String
+    /// The connection that writes (group commits and imports).
     private let connection: SQLiteConnection
+    /// The connection that reads (`query_only`).
+    private let reader: SQLiteConnection
     private let logger: Logger
     private var isClosed = false
-    private var isBusy = false
-    private var waiting: [CheckedContinuation<Void, Never>] = []
+    /// Which connections an operation is using; the others wait in `waiting`, in arrival order.
+    private var busy: Set<Lane> = []
+    private var waiting: [Lane: [CheckedContinuation<Void, Never>]] = [:]
+    /// Writes waiting for the next group commit.
+    private var pendingWrites: [PendingWrite] = []
+    /// Whether a caller is committing a group (and will hand the next group to a waiting writer).
+    private var isCommitting = false
+    private var nextWriteID = 0
+    /// How many group commits have run (for tests: concurrent writes share them).
+    private(set) var groupCommits = 0
     private let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
@@ -36,9 +52,10 @@ public actor SQLiteStore: DirectoryStore {
     }()
     private let decoder = JSONDecoder()
 
-    private init(path: String, connection: SQLiteConnection, logger: Logger) {
+    private init(path: String, connection: SQLiteConnection, reader: SQLiteConnection, logger: Logger) {
         self.path = path
         self.connection = connection
+        self.reader = reader
         self.logger = logger
     }
 
@@ -69,18 +86,31 @@ public actor SQLiteStore: DirectoryStore {
             try? await connection.close()
             throw Self.translate(error, doing: "open the database '\(path)'")
         }
-        return SQLiteStore(path: path, connection: connection, logger: logger)
+        let reader: SQLiteConnection
+        do {
+            reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            _ = try await reader.query("PRAGMA query_only = ON")
+        } catch {
+            try? await connection.close()
+            throw .storage("cannot open a reading connection to the database '\(path)'", underlying: error)
+        }
+        return SQLiteStore(path: path, connection: connection, reader: reader, logger: logger)
     }
 
     /// Closes the database after the operations already queued. Later calls fail with `closed`;
     /// closing twice is harmless.
     public func close() async throws(DirectoryError) {
         guard !isClosed else { return }
-        await acquire()
-        defer { release() }
+        await acquire(.writer)
+        await acquire(.reader)
+        defer {
+            release(.reader)
+            release(.writer)
+        }
         guard !isClosed else { return }
         isClosed = true
         do {
+            try await reader.close()
             try await connection.close()
         } catch {
             throw .storage("cannot close the database '\(path)'", underlying: error)
@@ -152,36 +182,36 @@ public actor SQLiteStore: DirectoryStore {
 
     /// See ``DirectoryStore/loadDirectory()``. Reads one consistent snapshot.
     public func loadDirectory() async throws(DirectoryError) -> DirectoryConfig {
-        try await exclusive("load the directory") {
-            try await transaction(mode: "DEFERRED") {
+        try await read("load the directory") {
+            try await transaction(mode: "DEFERRED", on: reader) {
                 DirectoryConfig(
                     levels: try await bodies("SELECT body FROM levels ORDER BY position"),
                     connections: try await bodies("SELECT body FROM connections ORDER BY position"),
                     organizations: try await bodies("SELECT body FROM organizations ORDER BY position"),
                     apps: try await bodies("SELECT body FROM apps ORDER BY position"),
                     users: try await bodies("SELECT body FROM users ORDER BY position"),
-                    flowsDirectory: try await query("SELECT value FROM settings WHERE key = 'flows_directory'").first?.column("value")?.string)
+                    flowsDirectory: try await query("SELECT value FROM settings WHERE key = 'flows_directory'", on: reader).first?.column("value")?.string)
             }
         }
     }
 
     /// See ``DirectoryStore/user(id:)``.
     public func user(id: UserID) async throws(DirectoryError) -> UserRecord? {
-        try await exclusive("read a user") {
+        try await read("read a user") {
             try await bodies("SELECT body FROM users WHERE id = ?", [.text(id.rawValue)], as: UserRecord.self).first
         }
     }
 
     /// See ``DirectoryStore/user(email:)``.
     public func user(email: String) async throws(DirectoryError) -> UserRecord? {
-        try await exclusive("read a user") {
+        try await read("read a user") {
             try await bodies("SELECT body FROM users WHERE email_key = ?", [.text(EmailAddress.lookupKey(for: email))], as: UserRecord.self).first
         }
     }
 
     /// See ``DirectoryStore/saveUser(_:)``.
     public func saveUser(_ user: UserRecord) async throws(DirectoryError) {
-        try await exclusive("save a user") {
+        try await write("save a user") { [self] in
             let emailKey = EmailAddress.lookupKey(for: user.email)
             let owners = try await query("SELECT id FROM users WHERE email_key = ? AND id <> ?", [.text(emailKey), .text(user.id.rawValue)])
             if !owners.isEmpty { throw DirectoryError.conflict("the email '\(user.email)' already belongs to another user") }
@@ -199,15 +229,15 @@ public actor SQLiteStore: DirectoryStore {
 
     /// See ``DirectoryStore/credential(user:kind:)``.
     public func credential(user: UserID, kind: String) async throws(DirectoryError) -> Data? {
-        try await exclusive("read a credential") {
-            try await query("SELECT data FROM credentials WHERE user_id = ? AND kind = ?", [.text(user.rawValue), .text(kind)])
+        try await read("read a credential") {
+            try await query("SELECT data FROM credentials WHERE user_id = ? AND kind = ?", [.text(user.rawValue), .text(kind)], on: reader)
                 .first?.column("data").flatMap(Data.init(sqliteData:))
         }
     }
 
     /// See ``DirectoryStore/setCredential(user:kind:data:)``.
     public func setCredential(user: UserID, kind: String, data: Data) async throws(DirectoryError) {
-        try await exclusive("write a credential") {
+        try await write("write a credential") { [self] in
             if try await query("SELECT 1 FROM users WHERE id = ?", [.text(user.rawValue)]).isEmpty {
                 throw DirectoryError.unknownUser("there is no user '\(user)' to hold a '\(kind)' credential")
             }
@@ -219,7 +249,7 @@ public actor SQLiteStore: DirectoryStore {
 
     /// See ``DirectoryStore/removeCredential(user:kind:)``.
     public func removeCredential(user: UserID, kind: String) async throws(DirectoryError) {
-        try await exclusive("remove a credential") {
+        try await write("remove a credential") { [self] in
             _ = try await query("DELETE FROM credentials WHERE user_id = ? AND kind = ?", [.text(user.rawValue), .text(kind)])
         }
     }
@@ -228,7 +258,7 @@ public actor SQLiteStore: DirectoryStore {
 
     /// See ``DirectoryStore/putEphemeral(namespace:key:value:expiresAt:)``.
     public func putEphemeral(namespace: String, key: String, value: Data, expiresAt: Date) async throws(DirectoryError) {
-        try await exclusive("write an ephemeral entry") {
+        try await write("write an ephemeral entry") { [self] in
             _ = try await query(
                 """
                 INSERT INTO ephemeral (namespace, key, value, expires_at) VALUES (?, ?, ?, ?)
@@ -240,17 +270,17 @@ public actor SQLiteStore: DirectoryStore {
 
     /// See ``DirectoryStore/ephemeral(namespace:key:now:)``.
     public func ephemeral(namespace: String, key: String, now: Date) async throws(DirectoryError) -> Data? {
-        try await exclusive("read an ephemeral entry") {
+        try await read("read an ephemeral entry") {
             try await query(
                 "SELECT value FROM ephemeral WHERE namespace = ? AND key = ? AND expires_at > ?",
-                [.text(namespace), .text(key), .float(now.timeIntervalSince1970)]
+                [.text(namespace), .text(key), .float(now.timeIntervalSince1970)], on: reader
             ).first?.column("value").flatMap(Data.init(sqliteData:))
         }
     }
 
     /// See ``DirectoryStore/deleteEphemeral(namespace:key:)``.
     public func deleteEphemeral(namespace: String, key: String) async throws(DirectoryError) {
-        try await exclusive("delete an ephemeral entry") {
+        try await write("delete an ephemeral entry") { [self] in
             _ = try await query("DELETE FROM ephemeral WHERE namespace = ? AND key = ?", [.text(namespace), .text(key)])
         }
     }
@@ -260,7 +290,7 @@ public actor SQLiteStore: DirectoryStore {
     public func insertEphemeralIfAbsent(
         namespace: String, key: String, value: Data, expiresAt: Date, now: Date
     ) async throws(DirectoryError) -> Bool {
-        try await exclusive("insert an ephemeral entry") {
+        try await write("insert an ephemeral entry") { [self] in
             let written = try await query(
                 """
                 INSERT INTO ephemeral (namespace, key, value, expires_at) VALUES (?, ?, ?, ?)
@@ -276,19 +306,34 @@ public actor SQLiteStore: DirectoryStore {
     /// See ``DirectoryStore/purgeExpired(now:)``.
     @discardableResult
     public func purgeExpired(now: Date) async throws(DirectoryError) -> Int {
-        try await exclusive("purge expired entries") {
+        try await write("purge expired entries") { [self] in
             try await query("DELETE FROM ephemeral WHERE expires_at <= ? RETURNING 1 AS purged", [.float(now.timeIntervalSince1970)]).count
         }
     }
 
     // MARK: - Plumbing
 
-    /// Runs `body` alone on the connection (after the operations queued before it), translating errors.
+    /// The two connections, each used by one operation at a time.
+    private enum Lane: Hashable {
+        case writer, reader
+    }
+
+    /// Runs `body` alone on the writing connection, outside any group commit (an import, which has a
+    /// transaction of its own), translating errors.
     private func exclusive<T: Sendable>(_ action: String, _ body: () async throws -> T) async throws(DirectoryError) -> T {
-        guard !isClosed else { throw .closed("the database '\(path)' is closed; cannot \(action)") }
-        await acquire()
-        defer { release() }
-        guard !isClosed else { throw .closed("the database '\(path)' is closed; cannot \(action)") }
+        try await alone(on: .writer, action, body)
+    }
+
+    /// Runs `body` alone on the reading connection, translating errors.
+    private func read<T: Sendable>(_ action: String, _ body: () async throws -> T) async throws(DirectoryError) -> T {
+        try await alone(on: .reader, action, body)
+    }
+
+    private func alone<T: Sendable>(on lane: Lane, _ action: String, _ body: () async throws -> T) async throws(DirectoryError) -> T {
+        guard !isClosed else { throw closed(action) }
+        await acquire(lane)
+        defer { release(lane) }
+        guard !isClosed else { throw closed(action) }
         do {
             return try await body()
         } catch {
@@ -296,32 +341,168 @@ public actor SQLiteStore: DirectoryStore {
         }
     }
 
-    private func acquire() async {
-        guard isBusy else {
-            isBusy = true
+    private func closed(_ action: String) -> DirectoryError {
+        .closed("the database '\(path)' is closed; cannot \(action)")
+    }
+
+    private func acquire(_ lane: Lane) async {
+        guard busy.contains(lane) else {
+            busy.insert(lane)
             return
         }
-        await withCheckedContinuation { waiting.append($0) }
+        await withCheckedContinuation { waiting[lane, default: []].append($0) }
     }
 
-    private func release() {
-        if waiting.isEmpty {
-            isBusy = false
+    private func release(_ lane: Lane) {
+        if waiting[lane, default: []].isEmpty {
+            busy.remove(lane)
         } else {
-            waiting.removeFirst().resume()
+            waiting[lane]!.removeFirst().resume()
         }
     }
 
-    /// Runs `body` in a transaction, rolling back if it throws.
-    private func transaction<T: Sendable>(mode: String = "IMMEDIATE", _ body: () async throws -> T) async throws -> T {
-        _ = try await query("BEGIN \(mode)")
+    // MARK: - Group commit
+
+    /// A write waiting for a group commit.
+    private struct PendingWrite {
+        let id: Int
+        let action: String
+        /// Runs the write's statements on the writing connection, inside the group's transaction.
+        let body: () async throws -> any Sendable
+        /// Resumed when the write is committed (or failed), or told to commit the next group itself;
+        /// nil for the caller that is committing.
+        var continuation: CheckedContinuation<WriteOutcome, Never>?
+    }
+
+    private enum WriteOutcome {
+        /// The write's result, after the COMMIT that holds it.
+        case done(Result<any Sendable, DirectoryError>)
+        /// The write is still pending: its caller commits the next group.
+        case lead
+    }
+
+    /// Runs `body` in the next group commit and returns its result once that commit is durable.
+    ///
+    /// The first writer to find no commit in progress commits the group (its own write and any that
+    /// queued meanwhile); when it is done it hands the writes that queued during its commit to the
+    /// first of their callers, who commits them as the next group. Nobody commits for long on behalf
+    /// of others.
+    private func write<T: Sendable>(_ action: String, _ body: @escaping () async throws -> T) async throws(DirectoryError) -> T {
+        guard !isClosed else { throw closed(action) }
+        let id = nextWriteID
+        nextWriteID += 1
+        let erased: () async throws -> any Sendable = { try await body() }
+        let outcome: WriteOutcome
+        if isCommitting {
+            outcome = await withCheckedContinuation { continuation in
+                pendingWrites.append(PendingWrite(id: id, action: action, body: erased, continuation: continuation))
+            }
+        } else {
+            isCommitting = true
+            pendingWrites.append(PendingWrite(id: id, action: action, body: erased, continuation: nil))
+            outcome = .lead
+        }
+        let result: Result<any Sendable, DirectoryError>
+        switch outcome {
+        case .done(let done): result = done
+        case .lead: result = await commitGroup(leader: id)
+        }
+        switch result {
+        case .success(let value): return value as! T  // `erased` returned a T
+        case .failure(let error): throw error
+        }
+    }
+
+    /// Commits every pending write as one group, resumes their callers, hands the next group on, and
+    /// returns the leader's own result.
+    private func commitGroup(leader: Int) async -> Result<any Sendable, DirectoryError> {
+        let group = pendingWrites
+        pendingWrites = []
+        let results = await commit(group)
+        var own: Result<any Sendable, DirectoryError>?
+        for (write, result) in zip(group, results) {
+            if write.id == leader {
+                own = result
+            } else {
+                write.continuation?.resume(returning: .done(result))
+            }
+        }
+        if let next = pendingWrites.first?.continuation {
+            pendingWrites[0].continuation = nil
+            next.resume(returning: .lead)
+        } else {
+            isCommitting = false
+        }
+        return own!  // the leader's write is always in its group
+    }
+
+    /// Runs `group` in one transaction, each write in a savepoint of its own. A lone write runs as it
+    /// is, each of its statements committed by SQLite (one statement, for all but `saveUser` and
+    /// `setCredential`, whose first statement only reads).
+    /// - Returns: Each write's result, in order; all of them fail if the transaction cannot commit.
+    private func commit(_ group: [PendingWrite]) async -> [Result<any Sendable, DirectoryError>] {
+        await acquire(.writer)
+        defer { release(.writer) }
+        guard !isClosed else { return group.map { .failure(closed($0.action)) } }
+        groupCommits += 1
+        if group.count == 1, let write = group.first {
+            do {
+                return [.success(try await write.body())]
+            } catch {
+                return [.failure(Self.translate(error, doing: write.action))]
+            }
+        }
+        do {
+            _ = try await query("BEGIN IMMEDIATE")
+        } catch {
+            return group.map { .failure(Self.translate(error, doing: $0.action)) }
+        }
+        var results: [Result<any Sendable, DirectoryError>] = []
+        results.reserveCapacity(group.count)
+        for write in group {
+            do {
+                _ = try await query("SAVEPOINT group_write")
+                let value = try await write.body()
+                _ = try await query("RELEASE group_write")
+                results.append(.success(value))
+            } catch {
+                _ = try? await query("ROLLBACK TO group_write")
+                _ = try? await query("RELEASE group_write")
+                results.append(.failure(Self.translate(error, doing: write.action)))
+            }
+        }
+        do {
+            _ = try await query("COMMIT")
+        } catch {
+            await rollback()
+            return group.map { .failure(Self.translate(error, doing: $0.action)) }
+        }
+        return results
+    }
+
+    private func rollback() async {
+        do {
+            _ = try await query("ROLLBACK")
+        } catch {
+            logger.error("rollback failed", metadata: ["path": "\(path)", "error": "\(error)"])
+        }
+    }
+
+    // MARK: - Statements
+
+    /// Runs `body` in a transaction on `connection` (the writing one by default), rolling back if it throws.
+    private func transaction<T: Sendable>(
+        mode: String = "IMMEDIATE", on connection: SQLiteConnection? = nil, _ body: () async throws -> T
+    ) async throws -> T {
+        let connection = connection ?? self.connection
+        _ = try await query("BEGIN \(mode)", on: connection)
         do {
             let result = try await body()
-            _ = try await query("COMMIT")
+            _ = try await query("COMMIT", on: connection)
             return result
         } catch {
             do {
-                _ = try await query("ROLLBACK")
+                _ = try await query("ROLLBACK", on: connection)
             } catch let rollbackError {
                 logger.error("rollback failed", metadata: ["path": "\(path)", "error": "\(rollbackError)"])
             }
@@ -329,13 +510,14 @@ public actor SQLiteStore: DirectoryStore {
         }
     }
 
-    private func query(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
-        try await connection.query(sql, binds)
+    /// Runs one statement on `connection` (the writing one by default).
+    private func query(_ sql: String, _ binds: [SQLiteData] = [], on connection: SQLiteConnection? = nil) async throws -> [SQLiteRow] {
+        try await (connection ?? self.connection).query(sql, binds)
     }
 
-    /// Decodes the `body` column of every row.
+    /// Decodes the `body` column of every row (read on the reading connection).
     private func bodies<T: Decodable>(_ sql: String, _ binds: [SQLiteData] = [], as type: T.Type = T.self) async throws -> [T] {
-        try await query(sql, binds).map { row in
+        try await query(sql, binds, on: reader).map { row in
             guard let text = row.column("body")?.string else {
                 throw DirectoryError.storage("a row of '\(sql)' has no body")
             }

@@ -1,7 +1,7 @@
 import Foundation
 import FlowEngine
 import Testing
-import Directory
+@testable import Directory
 
 /// The store implementations the contract runs against.
 enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
@@ -286,6 +286,58 @@ struct SQLiteStoreTests {
         #expect(carol?.id == "u-carol")
         #expect(credential == Data([9, 9]))
         #expect(entry == Data([7]))
+    }
+
+    @Test("concurrent writes share group commits, and a failing write rolls back only itself")
+    func groupCommit() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let store = try await SQLiteStore.open(path: directory.path("gatehouse.sqlite"))
+        try await store.replaceDirectory(with: contractConfig)
+        let failures = await withTaskGroup(of: DirectoryError.Code?.self) { group in
+            for n in 0..<40 {
+                group.addTask {
+                    do {
+                        switch n {
+                        case 7: try await store.saveUser(UserRecord(id: "u-mallory", email: "ALICE@acme.test"))  // Alice's email
+                        case 23: try await store.setCredential(user: "u-nobody", kind: "totp", data: Data([1]))
+                        default:
+                            try await store.putEphemeral(namespace: "tx", key: "k\(n)", value: Data([UInt8(n)]), expiresAt: now.addingTimeInterval(60))
+                        }
+                        return nil
+                    } catch let error as DirectoryError {
+                        return error.code
+                    } catch {
+                        return .storage
+                    }
+                }
+            }
+            return await group.reduce(into: [DirectoryError.Code]()) { if let code = $1 { $0.append(code) } }
+        }
+        #expect(failures.map { "\($0)" }.sorted() == ["conflict", "unknownUser"])
+        for n in 0..<40 where n != 7 && n != 23 {
+            #expect(try await store.ephemeral(namespace: "tx", key: "k\(n)", now: now) == Data([UInt8(n)]))
+        }
+        #expect(try await store.user(id: "u-mallory") == nil)
+        let commits = await store.groupCommits
+        try await store.close()
+        #expect(commits < 40, "40 concurrent writes took \(commits) commits")
+    }
+
+    @Test("a write is visible to the reading connection as soon as it returns, and an import too")
+    func readsSeeCommittedWrites() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let store = try await SQLiteStore.open(path: directory.path("gatehouse.sqlite"))
+        for n in 0..<20 {
+            try await store.putEphemeral(namespace: "tx", key: "k", value: Data([UInt8(n)]), expiresAt: now.addingTimeInterval(60))
+            #expect(try await store.ephemeral(namespace: "tx", key: "k", now: now) == Data([UInt8(n)]))
+        }
+        try await store.replaceDirectory(with: contractConfig)
+        #expect(try await store.loadDirectory() == contractConfig)
+        try await store.deleteEphemeral(namespace: "tx", key: "k")
+        #expect(try await store.ephemeral(namespace: "tx", key: "k", now: now) == nil)
+        try await store.close()
     }
 
     @Test("the database runs in WAL mode")
