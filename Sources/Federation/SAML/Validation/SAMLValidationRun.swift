@@ -76,13 +76,13 @@ final class SAMLValidationRun {
         checks.append(SAMLCheckResult(check: check, outcome: outcome))
     }
 
-    private func run(_ check: SAMLCheck, _ body: () throws(FederationError) -> Step) {
+    private func run(_ check: SAMLCheck, _ body: Body) {
         if firstFailure != nil && !inspecting {
             record(check, .skipped("an earlier check failed"))
             return
         }
         do {
-            switch try body() {
+            switch try body(self) {
             case .passed(let detail) where firstFailure != nil:
                 // Only while inspecting: the content may be unverified, so say so.
                 record(check, .passed(detail + " (informational: an earlier check failed)"))
@@ -94,21 +94,40 @@ final class SAMLValidationRun {
         }
     }
 
-    private var synchronousChecks: [(SAMLCheck, () throws(FederationError) -> Step)] {
-        [
-            (.decode, decode), (.size, size), (.parse, parse), (.response, readResponse), (.status, status),
-            (.responseIssuer, responseIssuer), (.singleAssertion, singleAssertion), (.signaturePlacement, signaturePlacement),
-            (.uniqueIDs, uniqueIDs), (.responseSignature, verifyResponseSignature), (.decryption, decrypt),
-            (.assertionSignature, verifyAssertionSignature), (.signatureRequired, signatureRequired), (.assertion, readAssertion),
-            (.destination, destination), (.assertionIssuer, assertionIssuer), (.subjectConfirmation, subjectConfirmation),
-            (.conditions, conditions), (.audience, audience), (.inResponseTo, inResponseTo), (.authnStatement, authnStatement),
-            (.subject, subject), (.mapping, mapping),
-        ]
-    }
+    /// A synchronous check, run on a validation run.
+    private typealias Body = @Sendable (SAMLValidationRun) throws(FederationError) -> Step
+
+    /// The synchronous checks in order: one table for every run (closures that capture nothing, so
+    /// running the checks allocates no closures).
+    private static let synchronousChecks: [(SAMLCheck, Body)] = [
+        (.decode, { run throws(FederationError) in try run.decode() }),
+        (.size, { run throws(FederationError) in try run.size() }),
+        (.parse, { run throws(FederationError) in try run.parse() }),
+        (.response, { run throws(FederationError) in try run.readResponse() }),
+        (.status, { run throws(FederationError) in try run.status() }),
+        (.responseIssuer, { run throws(FederationError) in try run.responseIssuer() }),
+        (.singleAssertion, { run throws(FederationError) in try run.singleAssertion() }),
+        (.signaturePlacement, { run throws(FederationError) in try run.signaturePlacement() }),
+        (.uniqueIDs, { run throws(FederationError) in try run.uniqueIDs() }),
+        (.responseSignature, { run throws(FederationError) in try run.verifyResponseSignature() }),
+        (.decryption, { run throws(FederationError) in try run.decrypt() }),
+        (.assertionSignature, { run throws(FederationError) in try run.verifyAssertionSignature() }),
+        (.signatureRequired, { run throws(FederationError) in try run.signatureRequired() }),
+        (.assertion, { run throws(FederationError) in try run.readAssertion() }),
+        (.destination, { run throws(FederationError) in try run.destination() }),
+        (.assertionIssuer, { run throws(FederationError) in try run.assertionIssuer() }),
+        (.subjectConfirmation, { run throws(FederationError) in try run.subjectConfirmation() }),
+        (.conditions, { run throws(FederationError) in try run.conditions() }),
+        (.audience, { run throws(FederationError) in try run.audience() }),
+        (.inResponseTo, { run throws(FederationError) in try run.inResponseTo() }),
+        (.authnStatement, { run throws(FederationError) in try run.authnStatement() }),
+        (.subject, { run throws(FederationError) in try run.subject() }),
+        (.mapping, { run throws(FederationError) in try run.mapping() }),
+    ]
 
     /// Runs the synchronous checks up to and including `last`.
     func runChecks(through last: SAMLCheck) {
-        for (check, body) in synchronousChecks {
+        for (check, body) in Self.synchronousChecks {
             run(check, body)
             if check == last { return }
         }
@@ -116,7 +135,7 @@ final class SAMLValidationRun {
 
     /// Runs the synchronous checks from `first` on.
     func runChecks(from first: SAMLCheck) {
-        for (check, body) in synchronousChecks.drop(while: { $0.0 != first }) {
+        for (check, body) in Self.synchronousChecks.drop(while: { $0.0 != first }) {
             run(check, body)
         }
     }
