@@ -50,16 +50,24 @@ extension SAML.Assertion {
     /// ambiguity, and one IdP cannot use up another's IDs).
     var replayKey: String {
         var hash = SHA256()
-        hash.update(data: Data(issuer.value.utf8))
-        hash.update(data: [0])
-        hash.update(data: Data(id.utf8))
-        let digits = Array("0123456789abcdef".utf8)
-        var hex: [UInt8] = []
-        hex.reserveCapacity(2 * SHA256.byteCount)
-        for byte in hash.finalize() {
-            hex.append(digits[Int(byte >> 4)])
-            hex.append(digits[Int(byte & 0x0F)])
+        var issuer = issuer.value
+        var id = id
+        issuer.withUTF8 { hash.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        withUnsafeBytes(of: UInt8(0)) { hash.update(bufferPointer: $0) }
+        id.withUTF8 { hash.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        let digest = hash.finalize()
+        return String(unsafeUninitializedCapacity: 2 * SHA256.byteCount) { hex in
+            var count = 0
+            for byte in digest {
+                hex[count] = Self.hexDigit(byte >> 4)
+                hex[count + 1] = Self.hexDigit(byte & 0x0F)
+                count += 2
+            }
+            return count
         }
-        return String(decoding: hex, as: UTF8.self)
+    }
+
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 }
