@@ -95,11 +95,7 @@ struct DomainTable<Value: Sendable>: Sendable {
     /// which stays in cache, without reading a record.
     func value(for name: Substring) -> Value? {
         var name = name
-        return name.withUTF8 { bytes in
-            let hash = Self.hash(bytes)
-            guard mayContain(hash) else { return nil }
-            return records.elements[position(of: bytes, hash: hash)].value
-        }
+        return name.withUTF8 { value(for: $0, hash: Self.hash($0)) }
     }
 
     /// The value under the name `bytes`, whose ``hash(_:)`` is `hash` (computed once, so that a lookup

@@ -12,7 +12,8 @@ import SQLiteNIO
 /// Two connections serve the store: one writes, one reads (WAL lets a reader work beside a writer and
 /// see every committed write). **Writes are committed in groups**: writes that arrive while a commit is
 /// in progress wait, and then all go into one `BEGIN IMMEDIATE … COMMIT`, each in a savepoint of its
-/// own, so one failing write (a conflict, say) rolls back only itself. Every caller resumes only after
+/// own, so one failing write (a conflict, say) rolls back only itself (a write alone in its group runs
+/// as it is, without a transaction around it). Every caller resumes only after
 /// the `COMMIT` that holds its write, so durability is unchanged (`FULL`), but concurrent logins share
 /// one fsync instead of queueing one fsync each. An import (``replaceDirectory(with:)``) runs alone in
 /// its own transaction. Single-statement writes such as
@@ -89,10 +90,16 @@ public actor SQLiteStore: DirectoryStore {
         let reader: SQLiteConnection
         do {
             reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-            _ = try await reader.query("PRAGMA query_only = ON")
         } catch {
             try? await connection.close()
             throw .storage("cannot open a reading connection to the database '\(path)'", underlying: error)
+        }
+        do {
+            _ = try await reader.query("PRAGMA query_only = ON")
+        } catch {
+            try? await reader.close()
+            try? await connection.close()
+            throw .storage("cannot make the reading connection to the database '\(path)' read-only", underlying: error)
         }
         return SQLiteStore(path: path, connection: connection, reader: reader, logger: logger)
     }
