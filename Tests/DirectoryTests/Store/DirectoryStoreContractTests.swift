@@ -324,6 +324,41 @@ struct SQLiteStoreTests {
         #expect(commits < 40, "40 concurrent writes took \(commits) commits")
     }
 
+    @Test("closing while writes queue: each write is either committed or fails with closed, and none waits forever")
+    func closeWithQueuedWrites() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let path = directory.path("gatehouse.sqlite")
+        let store = try await SQLiteStore.open(path: path)
+        let outcomes = await withTaskGroup(of: (Int, String).self) { group in
+            for n in 0..<30 {
+                group.addTask {
+                    do {
+                        try await store.putEphemeral(namespace: "tx", key: "k\(n)", value: Data([UInt8(n)]), expiresAt: now.addingTimeInterval(60))
+                        return (n, "committed")
+                    } catch let error as DirectoryError {
+                        return (n, "\(error.code)")
+                    } catch {
+                        return (n, "\(error)")
+                    }
+                }
+            }
+            group.addTask {
+                try? await store.close()
+                return (-1, "close")
+            }
+            return await group.reduce(into: [Int: String]()) { $0[$1.0] = $1.1 }
+        }
+        #expect(outcomes.filter { $0.key >= 0 }.values.allSatisfy { $0 == "committed" || $0 == "closed" })
+
+        let reopened = try await SQLiteStore.open(path: path)
+        for n in 0..<30 {
+            let stored = try await reopened.ephemeral(namespace: "tx", key: "k\(n)", now: now)
+            #expect((stored != nil) == (outcomes[n] == "committed"), "write \(n): \(outcomes[n] ?? "no outcome")")
+        }
+        try await reopened.close()
+    }
+
     @Test("a write is visible to the reading connection as soon as it returns, and an import too")
     func readsSeeCommittedWrites() async throws {
         let directory = try TemporaryDirectory()
