@@ -18,7 +18,17 @@ final class HugePageBuffer<Element>: @unchecked Sendable {
     private static var hugePage: Int { 2 << 20 }
 
     /// `count` copies of `value`.
-    init(repeating value: Element, count: Int) {
+    convenience init(repeating value: Element, count: Int) {
+        self.init(count: count) { $0.initialize(repeating: value) }
+    }
+
+    /// A copy of `other`'s elements in a buffer of their own.
+    convenience init(copying other: HugePageBuffer<Element>) {
+        self.init(count: other.elements.count) { _ = $0.initialize(fromContentsOf: other.elements) }
+    }
+
+    /// Maps room for `count` elements, then lets `initialize` fill every one of them.
+    private init(count: Int, initialize: (UnsafeMutableBufferPointer<Element>) -> Void) {
         precondition(count > 0, "HugePageBuffer needs at least one element")
         let bytes = MemoryLayout<Element>.stride * count
         let length = bytes + Self.hugePage
@@ -34,14 +44,7 @@ final class HugePageBuffer<Element>: @unchecked Sendable {
         _ = madvise(start, advised, MADV_HUGEPAGE)
         #endif
         elements = UnsafeMutableBufferPointer(start: start.bindMemory(to: Element.self, capacity: count), count: count)
-        elements.initialize(repeating: value)
-    }
-
-    /// A copy of `other`'s elements in a buffer of their own.
-    convenience init(copying other: HugePageBuffer<Element>) {
-        let first = other.elements[0]
-        self.init(repeating: first, count: other.elements.count)
-        for index in 1..<other.elements.count { elements[index] = other.elements[index] }
+        initialize(elements)
     }
 
     deinit {
