@@ -57,6 +57,11 @@ public protocol DirectoryStore: Sendable {
     /// Deletes an ephemeral entry (nothing happens when it is absent).
     func deleteEphemeral(namespace: String, key: String) async throws(DirectoryError)
 
+    /// Applies several ephemeral writes as one atomic step, in order: after a failure none of them
+    /// has happened. For a change that touches several entries at once (a session renewed under a new
+    /// cookie, its index, the login transaction it ends), so that it costs one commit, not one each.
+    func writeEphemeral(_ writes: [EphemeralWrite]) async throws(DirectoryError)
+
     /// Writes an ephemeral entry only if no live entry holds the key, as one atomic step: of two
     /// concurrent callers exactly one gets `true`. This is what replay caches (SAML assertion IDs,
     /// OIDC nonces, used auth codes) are built on.
@@ -69,6 +74,14 @@ public protocol DirectoryStore: Sendable {
     /// - Returns: How many entries were deleted.
     @discardableResult
     func purgeExpired(now: Date) async throws(DirectoryError) -> Int
+}
+
+/// One write of ``DirectoryStore/writeEphemeral(_:)``.
+public enum EphemeralWrite: Sendable, Hashable {
+    /// Writes an entry, replacing any entry under the same key (as ``DirectoryStore/putEphemeral(namespace:key:value:expiresAt:)``).
+    case put(namespace: String, key: String, value: Data, expiresAt: Date)
+    /// Deletes an entry, if there is one (as ``DirectoryStore/deleteEphemeral(namespace:key:)``).
+    case delete(namespace: String, key: String)
 }
 
 extension DirectoryConfig {

@@ -93,6 +93,16 @@ public actor MemoryStore: DirectoryStore {
         ephemerals[EphemeralKey(namespace: namespace, key: key)] = nil
     }
 
+    /// See ``DirectoryStore/writeEphemeral(_:)``.
+    public func writeEphemeral(_ writes: [EphemeralWrite]) {
+        for write in writes {
+            switch write {
+            case .put(let namespace, let key, let value, let expiresAt): putEphemeral(namespace: namespace, key: key, value: value, expiresAt: expiresAt)
+            case .delete(let namespace, let key): deleteEphemeral(namespace: namespace, key: key)
+            }
+        }
+    }
+
     /// See ``DirectoryStore/insertEphemeralIfAbsent(namespace:key:value:expiresAt:now:)``.
     public func insertEphemeralIfAbsent(namespace: String, key: String, value: Data, expiresAt: Date, now: Date) -> Bool {
         let entryKey = EphemeralKey(namespace: namespace, key: key)

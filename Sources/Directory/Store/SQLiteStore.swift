@@ -1,7 +1,9 @@
+import Dispatch
 import Foundation
 import FlowEngine
 import Logging
-import SQLiteNIO
+import Synchronization
+import VaporCSQLite
 
 /// A ``DirectoryStore`` in one SQLite file: the embedded default, zero setup (DESIGN.md §7).
 ///
@@ -9,56 +11,46 @@ import SQLiteNIO
 /// and power loss, and readers in other processes are not blocked by a writer. The schema is created
 /// and upgraded by migrations when the file is opened (``SQLiteSchema``).
 ///
-/// Two connections serve the store: one writes, one reads (WAL lets a reader work beside a writer and
-/// see every committed write). **Writes are committed in groups**: writes that arrive while a commit is
-/// in progress wait, and then all go into one `BEGIN IMMEDIATE … COMMIT`, each in a savepoint of its
-/// own, so one failing write (a conflict, say) rolls back only itself (a write alone in its group runs
-/// as it is, without a transaction around it). Every caller resumes only after
-/// the `COMMIT` that holds its write, so durability is unchanged (`FULL`), but concurrent logins share
-/// one fsync instead of queueing one fsync each. An import (``replaceDirectory(with:)``) runs alone in
-/// its own transaction. Single-statement writes such as
-/// ``insertEphemeralIfAbsent(namespace:key:value:expiresAt:now:)`` stay atomic, also against other
-/// processes (the commit holds SQLite's write lock).
+/// Two connections serve the store, each keeping its prepared statements (``SQLiteHandle``):
+/// - **The writing connection** runs on a serial queue of its own, so an fsync never blocks a Swift
+///   concurrency thread. Writes are **committed in groups**: writes that arrive while a commit is in
+///   progress queue, and the next turn of the queue runs them all in one `BEGIN IMMEDIATE … COMMIT`,
+///   each in a savepoint of its own, so one failing write (a conflict, say) rolls back only itself (a
+///   write alone in its turn runs as it is, without a transaction around it). Every caller resumes only
+///   after the `COMMIT` that holds its write, so durability is unchanged (`FULL`), but concurrent
+///   logins share one fsync instead of queueing one fsync each. A write's statements all run in one
+///   turn of the queue: one thread hop per write, not per statement. An import
+///   (``replaceDirectory(with:)``) runs alone in its own transaction. Single-statement writes such as
+///   ``insertEphemeralIfAbsent(namespace:key:value:expiresAt:now:)`` stay atomic, also against other
+///   processes (the commit holds SQLite's write lock).
+/// - **The reading connection** (`query_only`) is used under a lock by the calling task itself: a read
+///   finds its rows in the page cache in microseconds, and WAL lets it read beside the writer and see
+///   every committed write.
 ///
-/// Call ``close()`` when done: the underlying connections must be closed before they are released.
+/// Call ``close()`` when done.
 ///
 /// ```swift
 /// let store = try await SQLiteStore.open(path: "/var/lib/gatehouse/gatehouse.sqlite")
 /// try await store.replaceDirectory(with: config)
 /// try await store.close()
 /// ```
-public actor SQLiteStore: DirectoryStore {
+public final class SQLiteStore: DirectoryStore {
     /// The database file.
-    public nonisolated let path: String
-    /// The connection that writes (group commits and imports).
-    private let connection: SQLiteConnection
-    /// The connection that reads (`query_only`).
-    private let reader: SQLiteConnection
+    public let path: String
+    private let writer: Writer
+    /// The reading connection; nil once closed.
+    private let reader: Mutex<SQLiteHandle?>
     private let logger: Logger
-    private var isClosed = false
-    /// Which connections an operation is using; the others wait in `waiting`, in arrival order.
-    private var busy: Set<Lane> = []
-    private var waiting: [Lane: [CheckedContinuation<Void, Never>]] = [:]
-    /// Writes waiting for the next group commit.
-    private var pendingWrites: [PendingWrite] = []
-    /// Whether a caller is committing a group (and will hand the next group to a waiting writer).
-    private var isCommitting = false
-    private var nextWriteID = 0
-    /// How many group commits have run (for tests: concurrent writes share them).
-    private(set) var groupCommits = 0
-    private let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return encoder
-    }()
-    private let decoder = JSONDecoder()
 
-    private init(path: String, connection: SQLiteConnection, reader: SQLiteConnection, logger: Logger) {
+    private init(path: String, writer: sending SQLiteHandle, reader: sending SQLiteHandle, logger: Logger) {
         self.path = path
-        self.connection = connection
-        self.reader = reader
+        self.writer = Writer(handle: writer, path: path, logger: logger)
+        self.reader = Mutex(reader)
         self.logger = logger
     }
+
+    /// How many group commits have run (for tests: concurrent writes share them).
+    var groupCommits: Int { writer.groupCommits }
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     /// - Parameters:
@@ -69,75 +61,55 @@ public actor SQLiteStore: DirectoryStore {
     public static func open(
         path: String, logger: Logger = Logger(label: "gatehouse.directory.sqlite", factory: { _ in SwiftLogNoOpLogHandler() })
     ) async throws(DirectoryError) -> SQLiteStore {
-        let connection: SQLiteConnection
+        let writer: SQLiteHandle
         do {
-            connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            writer = try SQLiteHandle(path: path)
         } catch {
             throw .storage("cannot open the database '\(path)'", underlying: error)
         }
         do {
-            let mode = try await connection.query("PRAGMA journal_mode = WAL").first?.column("journal_mode")?.string
+            var mode: String?
+            try writer.query("PRAGMA journal_mode = WAL") { mode = $0.text(0) }
             guard mode?.lowercased() == "wal" else {
                 throw DirectoryError.storage("the database '\(path)' cannot use WAL mode (journal_mode is \(mode ?? "unknown"))")
             }
-            _ = try await connection.query("PRAGMA synchronous = FULL")
-            _ = try await connection.query("PRAGMA foreign_keys = ON")
-            try await migrate(connection, path: path, logger: logger)
+            try writer.execute("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON")
+            try migrate(writer, path: path, logger: logger)
         } catch {
-            try? await connection.close()
-            throw Self.translate(error, doing: "open the database '\(path)'")
+            throw translate(error, doing: "open the database '\(path)'")
         }
-        let reader: SQLiteConnection
+        let reader: SQLiteHandle
         do {
-            reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            reader = try SQLiteHandle(path: path)
+            try reader.execute("PRAGMA query_only = ON")
         } catch {
-            try? await connection.close()
             throw .storage("cannot open a reading connection to the database '\(path)'", underlying: error)
         }
-        do {
-            _ = try await reader.query("PRAGMA query_only = ON")
-        } catch {
-            try? await reader.close()
-            try? await connection.close()
-            throw .storage("cannot make the reading connection to the database '\(path)' read-only", underlying: error)
-        }
-        return SQLiteStore(path: path, connection: connection, reader: reader, logger: logger)
+        return SQLiteStore(path: path, writer: writer, reader: reader, logger: logger)
     }
 
-    /// Closes the database after the operations already queued. Later calls fail with `closed`;
-    /// closing twice is harmless.
+    /// Closes the database after the writes already queued (each is committed or fails). Later calls
+    /// fail with `closed`; closing twice is harmless.
     public func close() async throws(DirectoryError) {
-        guard !isClosed else { return }
-        await acquire(.writer)
-        await acquire(.reader)
-        defer {
-            release(.reader)
-            release(.writer)
-        }
-        guard !isClosed else { return }
-        isClosed = true
-        do {
-            try await reader.close()
-            try await connection.close()
-        } catch {
-            throw .storage("cannot close the database '\(path)'", underlying: error)
-        }
+        await writer.close()
+        reader.withLock { $0 = nil }
     }
 
-    private static func migrate(_ connection: SQLiteConnection, path: String, logger: Logger) async throws {
-        let version = Int(try await connection.query("PRAGMA user_version").first?.column("user_version")?.integer ?? 0)
+    private static func migrate(_ connection: SQLiteHandle, path: String, logger: Logger) throws {
+        var version = 0
+        try connection.query("PRAGMA user_version") { version = Int($0.integer(0)) }
         guard version <= SQLiteSchema.currentVersion else {
             throw DirectoryError.schemaTooNew(
                 "the database '\(path)' has schema version \(version); this Gatehouse knows up to \(SQLiteSchema.currentVersion)")
         }
         for (index, statements) in SQLiteSchema.migrations.enumerated() where index >= version {
-            _ = try await connection.query("BEGIN IMMEDIATE")
+            try connection.execute("BEGIN IMMEDIATE")
             do {
-                for statement in statements { _ = try await connection.query(statement) }
-                _ = try await connection.query("PRAGMA user_version = \(index + 1)")
-                _ = try await connection.query("COMMIT")
+                for statement in statements { try connection.execute(statement) }
+                try connection.execute("PRAGMA user_version = \(index + 1)")
+                try connection.execute("COMMIT")
             } catch {
-                _ = try? await connection.query("ROLLBACK")
+                try? connection.execute("ROLLBACK")
                 throw error
             }
             logger.info("migrated the directory database", metadata: ["path": "\(path)", "version": "\(index + 1)"])
@@ -149,86 +121,109 @@ public actor SQLiteStore: DirectoryStore {
     /// See ``DirectoryStore/replaceDirectory(with:)``. Relies on the schema's uniqueness constraints; a
     /// violation rolls the whole import back.
     public func replaceDirectory(with config: DirectoryConfig) async throws(DirectoryError) {
-        try await exclusive("import the directory") {
-            try await transaction {
+        let rows: [(sql: String, binds: [SQLiteValue])]
+        do {
+            rows = try Self.importRows(config)
+        } catch {
+            throw Self.translate(error, doing: "import the directory")
+        }
+        try await writer.alone("import the directory") { connection in
+            try connection.transaction {
                 for table in ["settings", "levels", "connections", "organizations", "apps", "users"] {
-                    _ = try await query("DELETE FROM \(table)")
+                    try connection.query("DELETE FROM \(table)")
                 }
-                if let flowsDirectory = config.flowsDirectory {
-                    _ = try await query("INSERT INTO settings (key, value) VALUES ('flows_directory', ?)", [.text(flowsDirectory)])
-                }
-                for (position, level) in config.levels.enumerated() {
-                    _ = try await query(
-                        "INSERT INTO levels (name, position, body) VALUES (?, ?, ?)",
-                        [.text(level.name.rawValue), .integer(position), .text(try encode(level))])
-                }
-                for (position, connection) in config.connections.enumerated() {
-                    _ = try await query(
-                        "INSERT INTO connections (id, position, body) VALUES (?, ?, ?)",
-                        [.text(connection.id.rawValue), .integer(position), .text(try encode(connection))])
-                }
-                for (position, organization) in config.organizations.enumerated() {
-                    _ = try await query(
-                        "INSERT INTO organizations (id, position, body) VALUES (?, ?, ?)",
-                        [.text(organization.id.rawValue), .integer(position), .text(try encode(organization))])
-                }
-                for (position, app) in config.apps.enumerated() {
-                    _ = try await query(
-                        "INSERT INTO apps (id, position, body) VALUES (?, ?, ?)",
-                        [.text(app.id.rawValue), .integer(position), .text(try encode(app))])
-                }
-                for (position, user) in config.users.enumerated() {
-                    _ = try await query(
-                        "INSERT INTO users (id, position, email_key, body) VALUES (?, ?, ?, ?)",
-                        [.text(user.id.rawValue), .integer(position), .text(EmailAddress.lookupKey(for: user.email)), .text(try encode(user))])
-                }
-                _ = try await query("DELETE FROM credentials WHERE user_id NOT IN (SELECT id FROM users)")
+                for row in rows { try connection.query(row.sql, row.binds) }
+                try connection.query("DELETE FROM credentials WHERE user_id NOT IN (SELECT id FROM users)")
             }
         }
     }
 
+    /// The inserts of an import, every body encoded before the writing connection is busy.
+    private static func importRows(_ config: DirectoryConfig) throws -> [(sql: String, binds: [SQLiteValue])] {
+        var rows: [(sql: String, binds: [SQLiteValue])] = []
+        if let flowsDirectory = config.flowsDirectory {
+            rows.append(("INSERT INTO settings (key, value) VALUES ('flows_directory', ?)", [.text(flowsDirectory)]))
+        }
+        for (position, level) in config.levels.enumerated() {
+            rows.append((
+                "INSERT INTO levels (name, position, body) VALUES (?, ?, ?)",
+                [.text(level.name.rawValue), .integer(Int64(position)), .text(try encode(level))]))
+        }
+        for (position, connection) in config.connections.enumerated() {
+            rows.append((
+                "INSERT INTO connections (id, position, body) VALUES (?, ?, ?)",
+                [.text(connection.id.rawValue), .integer(Int64(position)), .text(try encode(connection))]))
+        }
+        for (position, organization) in config.organizations.enumerated() {
+            rows.append((
+                "INSERT INTO organizations (id, position, body) VALUES (?, ?, ?)",
+                [.text(organization.id.rawValue), .integer(Int64(position)), .text(try encode(organization))]))
+        }
+        for (position, app) in config.apps.enumerated() {
+            rows.append((
+                "INSERT INTO apps (id, position, body) VALUES (?, ?, ?)",
+                [.text(app.id.rawValue), .integer(Int64(position)), .text(try encode(app))]))
+        }
+        for (position, user) in config.users.enumerated() {
+            rows.append((
+                "INSERT INTO users (id, position, email_key, body) VALUES (?, ?, ?, ?)",
+                [.text(user.id.rawValue), .integer(Int64(position)), .text(EmailAddress.lookupKey(for: user.email)), .text(try encode(user))]))
+        }
+        return rows
+    }
+
     /// See ``DirectoryStore/loadDirectory()``. Reads one consistent snapshot.
     public func loadDirectory() async throws(DirectoryError) -> DirectoryConfig {
-        try await read("load the directory") {
-            try await transaction(mode: "DEFERRED", on: reader) {
-                DirectoryConfig(
-                    levels: try await bodies("SELECT body FROM levels ORDER BY position"),
-                    connections: try await bodies("SELECT body FROM connections ORDER BY position"),
-                    organizations: try await bodies("SELECT body FROM organizations ORDER BY position"),
-                    apps: try await bodies("SELECT body FROM apps ORDER BY position"),
-                    users: try await bodies("SELECT body FROM users ORDER BY position"),
-                    flowsDirectory: try await query("SELECT value FROM settings WHERE key = 'flows_directory'", on: reader).first?.column("value")?.string)
+        try read("load the directory") { connection in
+            try connection.transaction(mode: "DEFERRED") {
+                var flowsDirectory: String?
+                try connection.query("SELECT value FROM settings WHERE key = 'flows_directory'") { flowsDirectory = $0.text(0) }
+                return DirectoryConfig(
+                    levels: try Self.bodies(connection, "SELECT body FROM levels ORDER BY position"),
+                    connections: try Self.bodies(connection, "SELECT body FROM connections ORDER BY position"),
+                    organizations: try Self.bodies(connection, "SELECT body FROM organizations ORDER BY position"),
+                    apps: try Self.bodies(connection, "SELECT body FROM apps ORDER BY position"),
+                    users: try Self.bodies(connection, "SELECT body FROM users ORDER BY position"),
+                    flowsDirectory: flowsDirectory)
             }
         }
     }
 
     /// See ``DirectoryStore/user(id:)``.
     public func user(id: UserID) async throws(DirectoryError) -> UserRecord? {
-        try await read("read a user") {
-            try await bodies("SELECT body FROM users WHERE id = ?", [.text(id.rawValue)], as: UserRecord.self).first
+        try read("read a user") { connection in
+            try Self.bodies(connection, "SELECT body FROM users WHERE id = ?", [.text(id.rawValue)], as: UserRecord.self).first
         }
     }
 
     /// See ``DirectoryStore/user(email:)``.
     public func user(email: String) async throws(DirectoryError) -> UserRecord? {
-        try await read("read a user") {
-            try await bodies("SELECT body FROM users WHERE email_key = ?", [.text(EmailAddress.lookupKey(for: email))], as: UserRecord.self).first
+        try read("read a user") { connection in
+            try Self.bodies(connection, "SELECT body FROM users WHERE email_key = ?", [.text(EmailAddress.lookupKey(for: email))], as: UserRecord.self)
+                .first
         }
     }
 
     /// See ``DirectoryStore/saveUser(_:)``.
     public func saveUser(_ user: UserRecord) async throws(DirectoryError) {
-        try await write("save a user") { [self] in
-            let emailKey = EmailAddress.lookupKey(for: user.email)
-            let owners = try await query("SELECT id FROM users WHERE email_key = ? AND id <> ?", [.text(emailKey), .text(user.id.rawValue)])
-            if !owners.isEmpty { throw DirectoryError.conflict("the email '\(user.email)' already belongs to another user") }
-            _ = try await query(
+        let body: String
+        do {
+            body = try Self.encode(user)
+        } catch {
+            throw Self.translate(error, doing: "save a user")
+        }
+        let id = user.id.rawValue, email = user.email, emailKey = EmailAddress.lookupKey(for: user.email)
+        try await writer.write("save a user", atomic: true) { connection in
+            var taken = false
+            try connection.query("SELECT 1 FROM users WHERE email_key = ? AND id <> ?", [.text(emailKey), .text(id)]) { _ in taken = true }
+            if taken { throw DirectoryError.conflict("the email '\(email)' already belongs to another user") }
+            try connection.query(
                 """
                 INSERT INTO users (id, position, email_key, body)
                 VALUES (?, (SELECT COALESCE(MAX(position), -1) + 1 FROM users), ?, ?)
                 ON CONFLICT (id) DO UPDATE SET email_key = excluded.email_key, body = excluded.body
                 """,
-                [.text(user.id.rawValue), .text(emailKey), .text(try encode(user))])
+                [.text(id), .text(emailKey), .text(body)])
         }
     }
 
@@ -236,28 +231,31 @@ public actor SQLiteStore: DirectoryStore {
 
     /// See ``DirectoryStore/credential(user:kind:)``.
     public func credential(user: UserID, kind: String) async throws(DirectoryError) -> Data? {
-        try await read("read a credential") {
-            try await query("SELECT data FROM credentials WHERE user_id = ? AND kind = ?", [.text(user.rawValue), .text(kind)], on: reader)
-                .first?.column("data").flatMap(Data.init(sqliteData:))
+        try read("read a credential") { connection in
+            var data: Data?
+            try connection.query("SELECT data FROM credentials WHERE user_id = ? AND kind = ?", [.text(user.rawValue), .text(kind)]) {
+                data = $0.data(0)
+            }
+            return data
         }
     }
 
     /// See ``DirectoryStore/setCredential(user:kind:data:)``.
     public func setCredential(user: UserID, kind: String, data: Data) async throws(DirectoryError) {
-        try await write("write a credential") { [self] in
-            if try await query("SELECT 1 FROM users WHERE id = ?", [.text(user.rawValue)]).isEmpty {
-                throw DirectoryError.unknownUser("there is no user '\(user)' to hold a '\(kind)' credential")
-            }
-            _ = try await query(
+        try await writer.write("write a credential", atomic: true) { connection in
+            var exists = false
+            try connection.query("SELECT 1 FROM users WHERE id = ?", [.text(user.rawValue)]) { _ in exists = true }
+            guard exists else { throw DirectoryError.unknownUser("there is no user '\(user)' to hold a '\(kind)' credential") }
+            try connection.query(
                 "INSERT INTO credentials (user_id, kind, data) VALUES (?, ?, ?) ON CONFLICT (user_id, kind) DO UPDATE SET data = excluded.data",
-                [.text(user.rawValue), .text(kind), Self.blob(data)])
+                [.text(user.rawValue), .text(kind), .blob(data)])
         }
     }
 
     /// See ``DirectoryStore/removeCredential(user:kind:)``.
     public func removeCredential(user: UserID, kind: String) async throws(DirectoryError) {
-        try await write("remove a credential") { [self] in
-            _ = try await query("DELETE FROM credentials WHERE user_id = ? AND kind = ?", [.text(user.rawValue), .text(kind)])
+        try await writer.write("remove a credential") { connection in
+            try connection.query("DELETE FROM credentials WHERE user_id = ? AND kind = ?", [.text(user.rawValue), .text(kind)])
         }
     }
 
@@ -265,30 +263,48 @@ public actor SQLiteStore: DirectoryStore {
 
     /// See ``DirectoryStore/putEphemeral(namespace:key:value:expiresAt:)``.
     public func putEphemeral(namespace: String, key: String, value: Data, expiresAt: Date) async throws(DirectoryError) {
-        try await write("write an ephemeral entry") { [self] in
-            _ = try await query(
-                """
-                INSERT INTO ephemeral (namespace, key, value, expires_at) VALUES (?, ?, ?, ?)
-                ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
-                """,
-                [.text(namespace), .text(key), Self.blob(value), .float(expiresAt.timeIntervalSince1970)])
+        try await writer.write("write an ephemeral entry") { connection in
+            try connection.query(Self.putEphemeralSQL, [.text(namespace), .text(key), .blob(value), .real(expiresAt.timeIntervalSince1970)])
         }
     }
 
+    private static let putEphemeralSQL = """
+        INSERT INTO ephemeral (namespace, key, value, expires_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
+        """
+    private static let deleteEphemeralSQL = "DELETE FROM ephemeral WHERE namespace = ? AND key = ?"
+
     /// See ``DirectoryStore/ephemeral(namespace:key:now:)``.
     public func ephemeral(namespace: String, key: String, now: Date) async throws(DirectoryError) -> Data? {
-        try await read("read an ephemeral entry") {
-            try await query(
+        try read("read an ephemeral entry") { connection in
+            var value: Data?
+            try connection.query(
                 "SELECT value FROM ephemeral WHERE namespace = ? AND key = ? AND expires_at > ?",
-                [.text(namespace), .text(key), .float(now.timeIntervalSince1970)], on: reader
-            ).first?.column("value").flatMap(Data.init(sqliteData:))
+                [.text(namespace), .text(key), .real(now.timeIntervalSince1970)]
+            ) { value = $0.data(0) }
+            return value
         }
     }
 
     /// See ``DirectoryStore/deleteEphemeral(namespace:key:)``.
     public func deleteEphemeral(namespace: String, key: String) async throws(DirectoryError) {
-        try await write("delete an ephemeral entry") { [self] in
-            _ = try await query("DELETE FROM ephemeral WHERE namespace = ? AND key = ?", [.text(namespace), .text(key)])
+        try await writer.write("delete an ephemeral entry") { connection in
+            try connection.query(Self.deleteEphemeralSQL, [.text(namespace), .text(key)])
+        }
+    }
+
+    /// See ``DirectoryStore/writeEphemeral(_:)``: one write of the group commit, so its statements share
+    /// a savepoint (or, alone, a transaction of their own).
+    public func writeEphemeral(_ writes: [EphemeralWrite]) async throws(DirectoryError) {
+        try await writer.write("write ephemeral entries", atomic: writes.count > 1) { connection in
+            for write in writes {
+                switch write {
+                case .put(let namespace, let key, let value, let expiresAt):
+                    try connection.query(Self.putEphemeralSQL, [.text(namespace), .text(key), .blob(value), .real(expiresAt.timeIntervalSince1970)])
+                case .delete(let namespace, let key):
+                    try connection.query(Self.deleteEphemeralSQL, [.text(namespace), .text(key)])
+                }
+            }
         }
     }
 
@@ -297,266 +313,250 @@ public actor SQLiteStore: DirectoryStore {
     public func insertEphemeralIfAbsent(
         namespace: String, key: String, value: Data, expiresAt: Date, now: Date
     ) async throws(DirectoryError) -> Bool {
-        try await write("insert an ephemeral entry") { [self] in
-            let written = try await query(
+        try await writer.write("insert an ephemeral entry") { connection in
+            var written = false
+            try connection.query(
                 """
                 INSERT INTO ephemeral (namespace, key, value, expires_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
                 WHERE ephemeral.expires_at <= ?
                 RETURNING 1 AS written
                 """,
-                [.text(namespace), .text(key), Self.blob(value), .float(expiresAt.timeIntervalSince1970), .float(now.timeIntervalSince1970)])
-            return !written.isEmpty
+                [.text(namespace), .text(key), .blob(value), .real(expiresAt.timeIntervalSince1970), .real(now.timeIntervalSince1970)]
+            ) { _ in written = true }
+            return written
         }
     }
 
     /// See ``DirectoryStore/purgeExpired(now:)``.
     @discardableResult
     public func purgeExpired(now: Date) async throws(DirectoryError) -> Int {
-        try await write("purge expired entries") { [self] in
-            try await query("DELETE FROM ephemeral WHERE expires_at <= ? RETURNING 1 AS purged", [.float(now.timeIntervalSince1970)]).count
+        try await writer.write("purge expired entries") { connection in
+            var purged = 0
+            try connection.query("DELETE FROM ephemeral WHERE expires_at <= ? RETURNING 1 AS purged", [.real(now.timeIntervalSince1970)]) { _ in
+                purged += 1
+            }
+            return purged
         }
     }
 
     // MARK: - Plumbing
 
-    /// The two connections, each used by one operation at a time.
-    private enum Lane: Hashable {
-        case writer, reader
+    /// Runs `body` on the reading connection, under its lock, translating errors.
+    private func read<T: Sendable>(_ action: String, _ body: (SQLiteHandle) throws -> T) throws(DirectoryError) -> T {
+        let result: Result<T, DirectoryError> = reader.withLock { connection in
+            guard let connection else { return .failure(.closed("the database '\(path)' is closed; cannot \(action)")) }
+            do {
+                return .success(try body(connection))
+            } catch {
+                return .failure(Self.translate(error, doing: action))
+            }
+        }
+        return try result.get()
     }
 
-    /// Runs `body` alone on the writing connection, outside any group commit (an import, which has a
-    /// transaction of its own), translating errors.
-    private func exclusive<T: Sendable>(_ action: String, _ body: () async throws -> T) async throws(DirectoryError) -> T {
-        try await alone(on: .writer, action, body)
+    /// Decodes the first column (a JSON `body`) of every row of `sql`.
+    private static func bodies<T: Decodable>(
+        _ connection: SQLiteHandle, _ sql: String, _ binds: [SQLiteValue] = [], as type: T.Type = T.self
+    ) throws -> [T] {
+        var values: [T] = []
+        try connection.query(sql, binds) { row in
+            guard let text = row.text(0) else { throw DirectoryError.storage("a row of '\(sql)' has no body") }
+            do {
+                values.append(try JSONDecoder().decode(T.self, from: Data(text.utf8)))
+            } catch {
+                throw DirectoryError.storage("a stored \(T.self) cannot be decoded; the database may be corrupt", underlying: error)
+            }
+        }
+        return values
     }
 
-    /// Runs `body` alone on the reading connection, translating errors.
-    private func read<T: Sendable>(_ action: String, _ body: () async throws -> T) async throws(DirectoryError) -> T {
-        try await alone(on: .reader, action, body)
+    private static func encode(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
-    private func alone<T: Sendable>(on lane: Lane, _ action: String, _ body: () async throws -> T) async throws(DirectoryError) -> T {
-        guard !isClosed else { throw closed(action) }
-        await acquire(lane)
-        defer { release(lane) }
-        guard !isClosed else { throw closed(action) }
+    /// SQLite constraint failures become `conflict` (`unknownUser` for a foreign key); anything else not
+    /// already a ``DirectoryError`` is `storage`.
+    fileprivate static func translate(_ error: any Error, doing action: String) -> DirectoryError {
+        if let error = error as? DirectoryError { return error }
+        if let error = error as? SQLiteFailure, error.primaryCode == SQLITE_CONSTRAINT {
+            if error.code == SQLITE_CONSTRAINT | (3 << 8) {  // SQLITE_CONSTRAINT_FOREIGNKEY
+                return .unknownUser("cannot \(action): it refers to a user that does not exist")
+            }
+            return .conflict("cannot \(action): an id or an email address is used more than once (\(error.message))")
+        }
+        return .storage("cannot \(action)", underlying: error)
+    }
+}
+
+extension SQLiteHandle {
+    /// Runs `body` in a transaction, rolling back if it throws.
+    fileprivate func transaction<T>(mode: String = "IMMEDIATE", _ body: () throws -> T) throws -> T {
+        try query("BEGIN \(mode)")
         do {
-            return try await body()
+            let result = try body()
+            try query("COMMIT")
+            return result
         } catch {
-            throw Self.translate(error, doing: action)
+            try? execute("ROLLBACK")
+            throw error
         }
     }
+}
 
-    private func closed(_ action: String) -> DirectoryError {
-        .closed("the database '\(path)' is closed; cannot \(action)")
+// MARK: - The writing connection
+
+/// The writing connection and its serial queue: writes queue while a commit is in progress and are
+/// then committed together (see ``SQLiteStore``).
+///
+/// `handle` is used only on `queue`; everything else is under `state`'s lock.
+private final class Writer: @unchecked Sendable {
+    private let queue: DispatchQueue
+    private var handle: SQLiteHandle?
+    private let state = Mutex(State())
+    private let path: String
+    private let logger: Logger
+
+    private struct State {
+        var pending: [PendingWrite] = []
+        /// Whether a turn of the queue will take `pending`.
+        var isScheduled = false
+        var isClosed = false
+        var groupCommits = 0
     }
 
-    private func acquire(_ lane: Lane) async {
-        guard busy.contains(lane) else {
-            busy.insert(lane)
-            return
-        }
-        await withCheckedContinuation { waiting[lane, default: []].append($0) }
-    }
-
-    private func release(_ lane: Lane) {
-        if waiting[lane, default: []].isEmpty {
-            busy.remove(lane)
-        } else {
-            waiting[lane]!.removeFirst().resume()
-        }
-    }
-
-    // MARK: - Group commit
-
-    /// A write waiting for a group commit.
+    /// A write waiting for its group.
     private struct PendingWrite {
-        let id: Int
         let action: String
-        /// Runs the write's statements on the writing connection, inside the group's transaction.
-        let body: () async throws -> any Sendable
-        /// Resumed when the write is committed (or failed), or told to commit the next group itself;
-        /// nil for the caller that is committing.
-        var continuation: CheckedContinuation<WriteOutcome, Never>?
+        /// Whether the write's statements need a transaction when it runs alone.
+        let isAtomic: Bool
+        let body: @Sendable (SQLiteHandle) throws -> any Sendable
+        let continuation: CheckedContinuation<Result<any Sendable, DirectoryError>, Never>
     }
 
-    private enum WriteOutcome {
-        /// The write's result, after the COMMIT that holds it.
-        case done(Result<any Sendable, DirectoryError>)
-        /// The write is still pending: its caller commits the next group.
-        case lead
+    init(handle: SQLiteHandle, path: String, logger: Logger) {
+        self.handle = handle
+        self.path = path
+        self.logger = logger
+        queue = DispatchQueue(label: "gatehouse.directory.sqlite.writer")
     }
+
+    var groupCommits: Int { state.withLock { $0.groupCommits } }
 
     /// Runs `body` in the next group commit and returns its result once that commit is durable.
-    ///
-    /// The first writer to find no commit in progress commits the group (its own write and any that
-    /// queued meanwhile); when it is done it hands the writes that queued during its commit to the
-    /// first of their callers, who commits them as the next group. Nobody commits for long on behalf
-    /// of others.
-    private func write<T: Sendable>(_ action: String, _ body: @escaping () async throws -> T) async throws(DirectoryError) -> T {
-        guard !isClosed else { throw closed(action) }
-        let id = nextWriteID
-        nextWriteID += 1
-        let erased: () async throws -> any Sendable = { try await body() }
-        let outcome: WriteOutcome
-        if isCommitting {
-            outcome = await withCheckedContinuation { continuation in
-                pendingWrites.append(PendingWrite(id: id, action: action, body: erased, continuation: continuation))
+    /// - Parameter atomic: Whether `body`'s statements must be one transaction when the write runs
+    ///   alone (in a group, its savepoint makes them one); a single statement is atomic by itself.
+    func write<T: Sendable>(
+        _ action: String, atomic: Bool = false, _ body: @escaping @Sendable (SQLiteHandle) throws -> T
+    ) async throws(DirectoryError) -> T {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<any Sendable, DirectoryError>, Never>) in
+            let write = PendingWrite(action: action, isAtomic: atomic, body: { try body($0) }, continuation: continuation)
+            let schedule: Bool? = state.withLock { state in
+                guard !state.isClosed else { return nil }
+                state.pending.append(write)
+                defer { state.isScheduled = true }
+                return !state.isScheduled
             }
-        } else {
-            isCommitting = true
-            pendingWrites.append(PendingWrite(id: id, action: action, body: erased, continuation: nil))
-            outcome = .lead
-        }
-        let result: Result<any Sendable, DirectoryError>
-        switch outcome {
-        case .done(let done): result = done
-        case .lead: result = await commitGroup(leader: id)
+            switch schedule {
+            case nil: continuation.resume(returning: .failure(closed(action)))
+            case true?: queue.async { self.commitPending() }
+            case false?: break
+            }
         }
         switch result {
-        case .success(let value): return value as! T  // `erased` returned a T
+        case .success(let value): return value as! T  // `body` returned a T
         case .failure(let error): throw error
         }
     }
 
-    /// Commits every pending write as one group, resumes their callers, hands the next group on, and
-    /// returns the leader's own result.
-    private func commitGroup(leader: Int) async -> Result<any Sendable, DirectoryError> {
-        let group = pendingWrites
-        pendingWrites = []
-        let results = await commit(group)
-        var own: Result<any Sendable, DirectoryError>?
-        for (write, result) in zip(group, results) {
-            if write.id == leader {
-                own = result
-            } else {
-                write.continuation?.resume(returning: .done(result))
+    /// Runs `body` alone on the writing connection, outside any group (an import, which has a
+    /// transaction of its own).
+    func alone(_ action: String, _ body: @escaping @Sendable (SQLiteHandle) throws -> Void) async throws(DirectoryError) {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, DirectoryError>, Never>) in
+            queue.async { [self] in
+                guard let handle, !state.withLock({ $0.isClosed }) else { return continuation.resume(returning: .failure(closed(action))) }
+                do {
+                    try body(handle)
+                    continuation.resume(returning: .success(()))
+                } catch {
+                    continuation.resume(returning: .failure(SQLiteStore.translate(error, doing: action)))
+                }
             }
         }
-        if let next = pendingWrites.first?.continuation {
-            pendingWrites[0].continuation = nil
-            next.resume(returning: .lead)
-        } else {
-            isCommitting = false
+        try result.get()
+    }
+
+    /// Refuses new writes, lets the queued ones commit, then closes the connection.
+    func close() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            state.withLock { $0.isClosed = true }
+            queue.async { [self] in
+                handle = nil
+                continuation.resume()
+            }
         }
-        return own!  // the leader's write is always in its group
+    }
+
+    /// One turn of the queue: commits every pending write as one group and resumes their callers.
+    private func commitPending() {
+        let group = state.withLock { state in
+            defer {
+                state.pending = []
+                state.isScheduled = false
+                state.groupCommits += 1
+            }
+            return state.pending
+        }
+        let results = commit(group)
+        for (write, result) in zip(group, results) { write.continuation.resume(returning: result) }
     }
 
     /// Runs `group` in one transaction, each write in a savepoint of its own. A lone write runs as it
-    /// is, each of its statements committed by SQLite (one statement, for all but `saveUser` and
-    /// `setCredential`, whose first statement only reads).
+    /// is, its one statement committed by SQLite, or in a transaction of its own when it is atomic.
     /// - Returns: Each write's result, in order; all of them fail if the transaction cannot commit.
-    private func commit(_ group: [PendingWrite]) async -> [Result<any Sendable, DirectoryError>] {
-        await acquire(.writer)
-        defer { release(.writer) }
-        guard !isClosed else { return group.map { .failure(closed($0.action)) } }
-        groupCommits += 1
+    private func commit(_ group: [PendingWrite]) -> [Result<any Sendable, DirectoryError>] {
+        guard let handle else { return group.map { .failure(closed($0.action)) } }
         if group.count == 1, let write = group.first {
             do {
-                return [.success(try await write.body())]
+                return [.success(write.isAtomic ? try handle.transaction { try write.body(handle) } : try write.body(handle))]
             } catch {
-                return [.failure(Self.translate(error, doing: write.action))]
+                return [.failure(SQLiteStore.translate(error, doing: write.action))]
             }
         }
         do {
-            _ = try await query("BEGIN IMMEDIATE")
+            try handle.query("BEGIN IMMEDIATE")
         } catch {
-            return group.map { .failure(Self.translate(error, doing: $0.action)) }
+            return group.map { .failure(SQLiteStore.translate(error, doing: $0.action)) }
         }
         var results: [Result<any Sendable, DirectoryError>] = []
         results.reserveCapacity(group.count)
         for write in group {
             do {
-                _ = try await query("SAVEPOINT group_write")
-                let value = try await write.body()
-                _ = try await query("RELEASE group_write")
+                try handle.query("SAVEPOINT group_write")
+                let value = try write.body(handle)
+                try handle.query("RELEASE group_write")
                 results.append(.success(value))
             } catch {
-                _ = try? await query("ROLLBACK TO group_write")
-                _ = try? await query("RELEASE group_write")
-                results.append(.failure(Self.translate(error, doing: write.action)))
+                try? handle.execute("ROLLBACK TO group_write; RELEASE group_write")
+                results.append(.failure(SQLiteStore.translate(error, doing: write.action)))
             }
         }
         do {
-            _ = try await query("COMMIT")
+            try handle.query("COMMIT")
         } catch {
-            await rollback()
-            return group.map { .failure(Self.translate(error, doing: $0.action)) }
+            do {
+                try handle.execute("ROLLBACK")
+            } catch let rollbackError {
+                logger.error("rollback failed", metadata: ["path": "\(path)", "error": "\(rollbackError)"])
+            }
+            return group.map { .failure(SQLiteStore.translate(error, doing: $0.action)) }
         }
         return results
     }
 
-    private func rollback() async {
-        do {
-            _ = try await query("ROLLBACK")
-        } catch {
-            logger.error("rollback failed", metadata: ["path": "\(path)", "error": "\(error)"])
-        }
-    }
-
-    // MARK: - Statements
-
-    /// Runs `body` in a transaction on `connection` (the writing one by default), rolling back if it throws.
-    private func transaction<T: Sendable>(
-        mode: String = "IMMEDIATE", on connection: SQLiteConnection? = nil, _ body: () async throws -> T
-    ) async throws -> T {
-        let connection = connection ?? self.connection
-        _ = try await query("BEGIN \(mode)", on: connection)
-        do {
-            let result = try await body()
-            _ = try await query("COMMIT", on: connection)
-            return result
-        } catch {
-            do {
-                _ = try await query("ROLLBACK", on: connection)
-            } catch let rollbackError {
-                logger.error("rollback failed", metadata: ["path": "\(path)", "error": "\(rollbackError)"])
-            }
-            throw error
-        }
-    }
-
-    /// Runs one statement on `connection` (the writing one by default).
-    private func query(_ sql: String, _ binds: [SQLiteData] = [], on connection: SQLiteConnection? = nil) async throws -> [SQLiteRow] {
-        try await (connection ?? self.connection).query(sql, binds)
-    }
-
-    /// Decodes the `body` column of every row (read on the reading connection).
-    private func bodies<T: Decodable>(_ sql: String, _ binds: [SQLiteData] = [], as type: T.Type = T.self) async throws -> [T] {
-        try await query(sql, binds, on: reader).map { row in
-            guard let text = row.column("body")?.string else {
-                throw DirectoryError.storage("a row of '\(sql)' has no body")
-            }
-            do {
-                return try decoder.decode(T.self, from: Data(text.utf8))
-            } catch {
-                throw DirectoryError.storage("a stored \(T.self) cannot be decoded; the database may be corrupt", underlying: error)
-            }
-        }
-    }
-
-    private func encode(_ value: some Encodable) throws -> String {
-        String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    private static func blob(_ data: Data) -> SQLiteData {
-        data.sqliteData ?? .null
-    }
-
-    /// SQLite constraint failures become `conflict`; anything else not already a ``DirectoryError`` is `storage`.
-    private static func translate(_ error: any Error, doing action: String) -> DirectoryError {
-        if let error = error as? DirectoryError { return error }
-        if let error = error as? SQLiteError {
-            switch error.reason {
-            case .constraint, .constraintUniqueFailed, .constraintPrimaryKeyFailed:
-                return .conflict("cannot \(action): an id or an email address is used more than once (\(error.message))")
-            case .constraintForeignKeyFailed:
-                return .unknownUser("cannot \(action): it refers to a user that does not exist")
-            default:
-                break
-            }
-        }
-        return .storage("cannot \(action)", underlying: error)
+    private func closed(_ action: String) -> DirectoryError {
+        .closed("the database '\(path)' is closed; cannot \(action)")
     }
 }

@@ -99,8 +99,7 @@ extension LoginController {
             session: session, apps: (continuing?.apps ?? []).filter { $0 != app } + [app],
             createdAt: transaction.authenticatedNow ? now : continuing?.createdAt ?? now, lastUsedAt: now,
             logoutToken: continuing?.logoutToken ?? sessions.newToken())
-        let cookie = try await sessions.save(record, now: now)
-        try await runtime.transactions.delete(transaction.id)
+        let cookie = try await sessions.save(record, now: now, also: [LoginTransactionStore.deletion(transaction.id)])
         runtime.metrics.loginFinished(app: app.rawValue, outcome: "allow", reason: "none")
         logger.info(
             "login allowed",

@@ -48,6 +48,11 @@ public struct LoginTransactionStore: Sendable {
     public func delete(_ id: LoginTransactionID) async throws {
         try await store.deleteEphemeral(namespace: Self.namespace, key: id.rawValue)
     }
+
+    /// The store write that deletes a transaction, for a caller that makes it with others in one step.
+    public static func deletion(_ id: LoginTransactionID) -> EphemeralWrite {
+        .delete(namespace: namespace, key: id.rawValue)
+    }
 }
 
 extension LoginTransactionStore {

@@ -66,27 +66,32 @@ public struct SessionStore: Sendable {
 
     /// Stores `record` under a new cookie value and returns it; the previous cookie of the same `sid`
     /// (if any) stops working, so a login always ends with a fresh cookie (no session fixation).
-    public func save(_ record: SessionRecord, now: Date) async throws -> String {
+    /// - Parameter also: Other ephemeral writes made in the same atomic store write (the login
+    ///   transaction this session ends, say).
+    public func save(_ record: SessionRecord, now: Date, also: [EphemeralWrite] = []) async throws -> String {
         let cookie = Tokens.random(Self.cookieBytes, from: random)
         let key = Tokens.digest(cookie)
         let expiresAt = record.expiresAt(idle: idleTimeout, absolute: absoluteTimeout)
+        var writes: [EphemeralWrite] = []
         if let previous = try await store.ephemeral(namespace: Self.sidNamespace, key: record.session.sid, now: now) {
-            try await store.deleteEphemeral(namespace: Self.namespace, key: String(decoding: previous, as: UTF8.self))
+            writes.append(.delete(namespace: Self.namespace, key: String(decoding: previous, as: UTF8.self)))
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        try await store.putEphemeral(namespace: Self.namespace, key: key, value: try encoder.encode(record), expiresAt: expiresAt)
-        try await store.putEphemeral(namespace: Self.sidNamespace, key: record.session.sid, value: Data(key.utf8), expiresAt: expiresAt)
+        writes.append(.put(namespace: Self.namespace, key: key, value: try encoder.encode(record), expiresAt: expiresAt))
+        writes.append(.put(namespace: Self.sidNamespace, key: record.session.sid, value: Data(key.utf8), expiresAt: expiresAt))
+        try await store.writeEphemeral(writes + also)
         return cookie
     }
 
     /// Ends the session with this `sid` for every app: its record and index are deleted at once.
     /// Ending a session that does not exist (any more) does nothing.
     public func end(sid: String) async throws {
+        var writes: [EphemeralWrite] = [.delete(namespace: Self.sidNamespace, key: sid)]
         if let key = try await store.ephemeral(namespace: Self.sidNamespace, key: sid, now: .distantPast) {
-            try await store.deleteEphemeral(namespace: Self.namespace, key: String(decoding: key, as: UTF8.self))
+            writes.insert(.delete(namespace: Self.namespace, key: String(decoding: key, as: UTF8.self)), at: 0)
         }
-        try await store.deleteEphemeral(namespace: Self.sidNamespace, key: sid)
+        try await store.writeEphemeral(writes)
     }
 
     /// A new session id (`sid` claim, OIDC Front/Back-Channel Logout): 128 random bits.

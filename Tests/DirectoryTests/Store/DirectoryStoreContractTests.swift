@@ -213,6 +213,32 @@ struct DirectoryStoreContractTests {
         }
     }
 
+    @Test("several ephemeral writes apply together, in order", arguments: StoreKind.allCases)
+    func ephemeralBatch(_ kind: StoreKind) async throws {
+        try await kind.withStore { store async throws in
+            let expiry = now.addingTimeInterval(300)
+            try await store.putEphemeral(namespace: "session", key: "old", value: Data([1]), expiresAt: expiry)
+            try await store.putEphemeral(namespace: "login", key: "tx-1", value: Data([2]), expiresAt: expiry)
+            try await store.writeEphemeral([
+                .delete(namespace: "session", key: "old"),
+                .put(namespace: "session", key: "new", value: Data([3]), expiresAt: expiry),
+                .put(namespace: "sid", key: "s-1", value: Data("new".utf8), expiresAt: expiry),
+                .delete(namespace: "login", key: "tx-1"),
+                .put(namespace: "tx", key: "twice", value: Data([4]), expiresAt: expiry),
+                .put(namespace: "tx", key: "twice", value: Data([5]), expiresAt: expiry),
+                .put(namespace: "tx", key: "gone", value: Data([6]), expiresAt: expiry),
+                .delete(namespace: "tx", key: "gone"),
+            ])
+            #expect(try await store.ephemeral(namespace: "session", key: "old", now: now) == nil)
+            #expect(try await store.ephemeral(namespace: "session", key: "new", now: now) == Data([3]))
+            #expect(try await store.ephemeral(namespace: "sid", key: "s-1", now: now) == Data("new".utf8))
+            #expect(try await store.ephemeral(namespace: "login", key: "tx-1", now: now) == nil)
+            #expect(try await store.ephemeral(namespace: "tx", key: "twice", now: now) == Data([5]))
+            #expect(try await store.ephemeral(namespace: "tx", key: "gone", now: now) == nil)
+            try await store.writeEphemeral([])
+        }
+    }
+
     @Test("insert-if-absent refuses a live entry and takes over an expired one", arguments: StoreKind.allCases)
     func insertIfAbsent(_ kind: StoreKind) async throws {
         try await kind.withStore { store async throws in
@@ -319,7 +345,7 @@ struct SQLiteStoreTests {
             #expect(try await store.ephemeral(namespace: "tx", key: "k\(n)", now: now) == Data([UInt8(n)]))
         }
         #expect(try await store.user(id: "u-mallory") == nil)
-        let commits = await store.groupCommits
+        let commits = store.groupCommits
         try await store.close()
         #expect(commits < 40, "40 concurrent writes took \(commits) commits")
     }
