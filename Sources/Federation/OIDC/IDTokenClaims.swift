@@ -104,8 +104,8 @@ struct CompactJWS {
     /// The largest token accepted, far above any real ID token.
     static let maximumLength = 64 * 1024
 
-    /// One parser (and JSON decoder) for every token; jwt-kit's parser is a `Sendable` value.
-    private static let parser = DefaultJWTParser()
+    /// One parser for every token; jwt-kit's parser is a `Sendable` value.
+    private static let parser = DefaultJWTParser(jsonDecoder: JOSEObjectDecoder())
 
     let header: JOSEHeader
     let claims: IDTokenClaims
@@ -138,6 +138,58 @@ struct CompactJWS {
         claims = IDTokenClaims(parsed.payload.claims)
         signature = Array(parsed.signature)
         signingInput = bytes[parts.header.startIndex..<parts.payload.endIndex]
+    }
+}
+
+/// The JSON decoder jwt-kit's parser uses for ID tokens: the header and the claims, each a JSON
+/// object, are read by Gatehouse's strict RFC 8259 parser (FlowEngine's `JSONParser`, the one flow
+/// files go through) straight into ``PlainJSON``, instead of through Foundation's `JSONDecoder` and
+/// `Decodable` containers, which cost more than the RSA verification itself.
+///
+/// The parser refuses duplicate member names, which RFC 7515 §5.2 and RFC 7519 §7.2 allow a recipient
+/// to do (a token with two `iss` or two `alg` is ambiguous), as well as nesting deeper than 32 levels.
+/// Any other type jwt-kit asks for goes to Foundation's decoder.
+struct JOSEObjectDecoder: JWTJSONDecoder {
+    private static let limits = JSONLimits(maxBytes: CompactJWS.maximumLength, maxDepth: 32)
+
+    func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+        if T.self == JWTHeader.self {
+            return JWTHeader(fields: try Self.object(data, "header").mapValues(JWTHeaderField.init)) as! T  // T is JWTHeader
+        }
+        if T.self == ClaimSet.self {
+            return ClaimSet(try Self.object(data, "claims")) as! T  // T is ClaimSet
+        }
+        return try JSONDecoder().decode(T.self, from: data)
+    }
+
+    /// The members of the JSON object in `data`.
+    /// - Throws: ``FederationError/Code/malformedMessage`` when `data` is not one JSON object.
+    static func object(_ data: Data, _ part: String) throws -> [String: PlainJSON] {
+        let node: JSONNode
+        do {
+            node = try JSONParser.parse(Array(data), file: part, limits: limits)
+        } catch {
+            throw FederationError(.malformedMessage, "the token's \(part) is not valid JSON: \(error.message) at \(error.location.line):\(error.location.column)")
+        }
+        guard case .object(let members) = node.plain else {
+            throw FederationError(.malformedMessage, "the token's \(part) is a JSON \(node.value.kindName), not an object")
+        }
+        return members
+    }
+}
+
+extension JWTHeaderField {
+    /// The same JSON value, as a jwt-kit header field (a whole number as `int`).
+    init(_ json: PlainJSON) {
+        switch json {
+        case .null: self = .null
+        case .bool(let value): self = .bool(value)
+        case .number(let value):
+            if let whole = Int(exactly: value) { self = .int(whole) } else { self = .decimal(value) }
+        case .string(let value): self = .string(value)
+        case .array(let values): self = .array(values.map(JWTHeaderField.init))
+        case .object(let members): self = .object(members.mapValues(JWTHeaderField.init))
+        }
     }
 }
 

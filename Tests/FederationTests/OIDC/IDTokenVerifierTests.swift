@@ -337,6 +337,35 @@ struct IDTokenVerifierTests {
         await expectRejection(.malformedMessage, "!!!.???.###")
     }
 
+    @Test("rejects a header or claims that repeat a member name (RFC 7519 §7.2), or are not JSON objects")
+    func rejectsAmbiguousJSON() async throws {
+        let parts = try await mint().split(separator: ".")
+        let claims = String(decoding: Base64URL.decode(parts[1])!, as: UTF8.self)
+        let repeatedSubject = Base64URL.encode(Array("\(claims.dropLast()),\"sub\":\"mallory\"}".utf8))
+        let repeatedAlgorithm = Base64URL.encode(Array(#"{"alg":"RS256","kid":"rs256-1","alg":"none"}"#.utf8))
+        let array = Base64URL.encode(Array(#"["RS256"]"#.utf8))
+        await expectRejection(.malformedMessage, "\(parts[0]).\(repeatedSubject).\(parts[2])")
+        await expectRejection(.malformedMessage, "\(repeatedAlgorithm).\(parts[1]).\(parts[2])")
+        await expectRejection(.malformedMessage, "\(array).\(parts[1]).\(parts[2])")
+        await expectRejection(.malformedMessage, "\(parts[0]).\(array).\(parts[2])")
+    }
+
+    @Test("reads nested and non-string claims as sent")
+    func readsEveryClaimKind() async throws {
+        let token = try await mint {
+            $0["address"] = .object(["country": .string("NL"), "lines": .array([.string("1 Main St"), .null])])
+            $0["email_verified"] = .bool(true)
+            $0["amr"] = .array([.string("pwd"), .string("otp")])
+            $0["score"] = .number(0.5)
+        }
+        let claims = try await verify(token, with: verifier()).claims
+        #expect(claims.all["address"] == .object(["country": .string("NL"), "lines": .array([.string("1 Main St"), .null])]))
+        #expect(claims.bool("email_verified") == true)
+        #expect(claims.amr == ["pwd", "otp"])
+        #expect(claims.all["score"] == .number(0.5))
+        #expect(claims.expiresAt == Date(timeIntervalSince1970: clock.now.timeIntervalSince1970.rounded(.down) + 300))
+    }
+
     @Test("rejects a critical header extension it does not understand")
     func rejectsCriticalHeader() async throws {
         let token = try await mint()
