@@ -40,13 +40,11 @@ public final class SQLiteStore: DirectoryStore {
     private let writer: Writer
     /// The reading connection; nil once closed.
     private let reader: Mutex<SQLiteHandle?>
-    private let logger: Logger
 
     private init(path: String, writer: sending SQLiteHandle, reader: sending SQLiteHandle, logger: Logger) {
         self.path = path
         self.writer = Writer(handle: writer, path: path, logger: logger)
         self.reader = Mutex(reader)
-        self.logger = logger
     }
 
     /// How many group commits have run (for tests: concurrent writes share them).
