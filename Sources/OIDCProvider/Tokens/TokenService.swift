@@ -156,6 +156,9 @@ public struct TokenService: Sendable {
     // MARK: Issuing
 
     /// Stores a new access token (and refresh token when the grant has `offline_access`) and signs the ID token.
+    ///
+    /// The tokens are stored in one store write, and the ID token is signed while that write waits for
+    /// its commit: the signature does not depend on it, and a failed write discards the signature.
     func issueTokens(
         client: OIDCClient, grantID: String, session: AuthenticatedSession, subject: String, scopes: [String],
         grantScopes: [String], nonce: String?, grantExpiresAt: Date, now: Date
@@ -163,11 +166,13 @@ public struct TokenService: Sendable {
         let accessToken = randomToken()
         let claims = UserClaims(session: session, subject: subject, scopes: scopes)
         let accessExpiry = min(now + configuration.accessTokenLifetime, grantExpiresAt)
-        try await tokens.put(
-            AccessTokenRecord(
-                clientID: client.id, grantID: grantID, scopes: scopes, claims: claims, issuedAt: now, expiresAt: accessExpiry),
-            namespace: TokenStore.accessTokens, key: Bytes.sha256Hex(accessToken), expiresAt: accessExpiry)
-
+        var records: [(record: any Encodable, namespace: String, key: String, expiresAt: Date)] = [
+            (
+                AccessTokenRecord(
+                    clientID: client.id, grantID: grantID, scopes: scopes, claims: claims, issuedAt: now, expiresAt: accessExpiry),
+                TokenStore.accessTokens, Bytes.sha256Hex(accessToken), accessExpiry
+            )
+        ]
         var refreshToken: String?
         if grantScopes.contains(Scope.offlineAccess) {
             let token = randomToken()
@@ -175,25 +180,32 @@ public struct TokenService: Sendable {
                 clientID: client.id, grantID: grantID, grantScopes: grantScopes, session: session, subject: subject,
                 issuedAt: now, expiresAt: min(now + configuration.refreshTokenIdleLifetime, grantExpiresAt),
                 grantExpiresAt: grantExpiresAt)
-            try await tokens.put(record, namespace: TokenStore.refreshTokens, key: Bytes.sha256Hex(token), expiresAt: grantExpiresAt)
+            records.append((record, TokenStore.refreshTokens, Bytes.sha256Hex(token), grantExpiresAt))
             refreshToken = token
         }
 
-        var idToken: String?
-        if scopes.contains(Scope.openid) {
-            let payload = IDTokenClaims(
+        let payload =
+            scopes.contains(Scope.openid)
+            ? IDTokenClaims(
                 iss: configuration.issuer, aud: client.id.rawValue, azp: client.id.rawValue,
                 exp: (now + configuration.idTokenLifetime).numericDate, iat: now.numericDate, nonce: nonce,
-                atHash: IDTokenClaims.accessTokenHash(accessToken), user: claims)
-            do {
-                idToken = try await keys.sign(payload, algorithm: client.idTokenAlgorithm)
-            } catch {
-                throw .serverError("the ID token could not be signed")
-            }
-        }
+                atHash: IDTokenClaims.accessTokenHash(accessToken), user: claims) : nil
+        async let signed = signIDToken(payload, algorithm: client.idTokenAlgorithm)
+        try await tokens.put(records)
+        let idToken = try await signed.get()
         return TokenResponse(
             accessToken: accessToken, expiresIn: max(0, Int(accessExpiry.timeIntervalSince(now))), idToken: idToken,
             refreshToken: refreshToken, scope: scopes.joined(separator: " "))
+    }
+
+    /// The signed ID token; nil without a payload (no `openid` scope).
+    private func signIDToken(_ payload: IDTokenClaims?, algorithm: SigningAlgorithm) async -> Result<String?, OAuthError> {
+        guard let payload else { return .success(nil) }
+        do {
+            return .success(try await keys.sign(payload, algorithm: algorithm))
+        } catch {
+            return .failure(.serverError("the ID token could not be signed"))
+        }
     }
 
     /// 256 random bits, base64url (43 characters).

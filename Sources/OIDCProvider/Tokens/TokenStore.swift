@@ -37,6 +37,20 @@ struct TokenStore: Sendable {
         try await run { try await store.putEphemeral(namespace: namespace, key: key, value: data, expiresAt: expiresAt) }
     }
 
+    /// Writes several records in one atomic store write (one commit for the access and refresh
+    /// tokens of a response).
+    func put(_ records: [(record: any Encodable, namespace: String, key: String, expiresAt: Date)]) async throws(OAuthError) {
+        var writes: [EphemeralWrite] = []
+        for entry in records {
+            do {
+                writes.append(.put(namespace: entry.namespace, key: entry.key, value: try Self.encoder.encode(entry.record), expiresAt: entry.expiresAt))
+            } catch {
+                throw .serverError("cannot encode a \(entry.namespace) record")
+            }
+        }
+        try await run { try await store.writeEphemeral(writes) }
+    }
+
     func get<Record: Decodable>(_ type: Record.Type, namespace: String, key: String, now: Date) async throws(OAuthError) -> Record? {
         let data = try await run { try await store.ephemeral(namespace: namespace, key: key, now: now) }
         guard let data else { return nil }
