@@ -142,32 +142,26 @@ public final class SQLiteStore: DirectoryStore {
         if let flowsDirectory = config.flowsDirectory {
             rows.append(("INSERT INTO settings (key, value) VALUES ('flows_directory', ?)", [.text(flowsDirectory)]))
         }
-        for (position, level) in config.levels.enumerated() {
-            rows.append((
-                "INSERT INTO levels (name, position, body) VALUES (?, ?, ?)",
-                [.text(level.name.rawValue), .integer(Int64(position)), .text(try encode(level))]))
-        }
-        for (position, connection) in config.connections.enumerated() {
-            rows.append((
-                "INSERT INTO connections (id, position, body) VALUES (?, ?, ?)",
-                [.text(connection.id.rawValue), .integer(Int64(position)), .text(try encode(connection))]))
-        }
-        for (position, organization) in config.organizations.enumerated() {
-            rows.append((
-                "INSERT INTO organizations (id, position, body) VALUES (?, ?, ?)",
-                [.text(organization.id.rawValue), .integer(Int64(position)), .text(try encode(organization))]))
-        }
-        for (position, app) in config.apps.enumerated() {
-            rows.append((
-                "INSERT INTO apps (id, position, body) VALUES (?, ?, ?)",
-                [.text(app.id.rawValue), .integer(Int64(position)), .text(try encode(app))]))
-        }
+        rows += try positioned(config.levels, in: "levels", idColumn: "name") { $0.name.rawValue }
+        rows += try positioned(config.connections, in: "connections", idColumn: "id") { $0.id.rawValue }
+        rows += try positioned(config.organizations, in: "organizations", idColumn: "id") { $0.id.rawValue }
+        rows += try positioned(config.apps, in: "apps", idColumn: "id") { $0.id.rawValue }
         for (position, user) in config.users.enumerated() {
             rows.append((
                 "INSERT INTO users (id, position, email_key, body) VALUES (?, ?, ?, ?)",
                 [.text(user.id.rawValue), .integer(Int64(position)), .text(EmailAddress.lookupKey(for: user.email)), .text(try encode(user))]))
         }
         return rows
+    }
+
+    /// One insert per entity into a table of `(id, position, body)` rows, in import order.
+    private static func positioned<Entity: Encodable>(
+        _ entities: [Entity], in table: String, idColumn: String, id: (Entity) -> String
+    ) throws -> [(sql: String, binds: [SQLiteValue])] {
+        try entities.enumerated().map { position, entity in
+            ("INSERT INTO \(table) (\(idColumn), position, body) VALUES (?, ?, ?)",
+             [.text(id(entity)), .integer(Int64(position)), .text(try encode(entity))])
+        }
     }
 
     /// See ``DirectoryStore/loadDirectory()``. Reads one consistent snapshot.
@@ -261,16 +255,8 @@ public final class SQLiteStore: DirectoryStore {
 
     /// See ``DirectoryStore/putEphemeral(namespace:key:value:expiresAt:)``.
     public func putEphemeral(namespace: String, key: String, value: Data, expiresAt: Date) async throws(DirectoryError) {
-        try await writer.write("write an ephemeral entry") { connection in
-            try connection.query(Self.putEphemeralSQL, [.text(namespace), .text(key), .blob(value), .real(expiresAt.timeIntervalSince1970)])
-        }
+        try await apply([.put(namespace: namespace, key: key, value: value, expiresAt: expiresAt)], "write an ephemeral entry")
     }
-
-    private static let putEphemeralSQL = """
-        INSERT INTO ephemeral (namespace, key, value, expires_at) VALUES (?, ?, ?, ?)
-        ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
-        """
-    private static let deleteEphemeralSQL = "DELETE FROM ephemeral WHERE namespace = ? AND key = ?"
 
     /// See ``DirectoryStore/ephemeral(namespace:key:now:)``.
     public func ephemeral(namespace: String, key: String, now: Date) async throws(DirectoryError) -> Data? {
@@ -286,21 +272,28 @@ public final class SQLiteStore: DirectoryStore {
 
     /// See ``DirectoryStore/deleteEphemeral(namespace:key:)``.
     public func deleteEphemeral(namespace: String, key: String) async throws(DirectoryError) {
-        try await writer.write("delete an ephemeral entry") { connection in
-            try connection.query(Self.deleteEphemeralSQL, [.text(namespace), .text(key)])
-        }
+        try await apply([.delete(namespace: namespace, key: key)], "delete an ephemeral entry")
     }
 
     /// See ``DirectoryStore/writeEphemeral(_:)``: one write of the group commit, so its statements share
     /// a savepoint (or, alone, a transaction of their own).
     public func writeEphemeral(_ writes: [EphemeralWrite]) async throws(DirectoryError) {
-        try await writer.write("write ephemeral entries", atomic: writes.count > 1) { connection in
+        try await apply(writes, "write ephemeral entries")
+    }
+
+    private func apply(_ writes: [EphemeralWrite], _ action: String) async throws(DirectoryError) {
+        try await writer.write(action, atomic: writes.count > 1) { connection in
             for write in writes {
                 switch write {
                 case .put(let namespace, let key, let value, let expiresAt):
-                    try connection.query(Self.putEphemeralSQL, [.text(namespace), .text(key), .blob(value), .real(expiresAt.timeIntervalSince1970)])
+                    try connection.query(
+                        """
+                        INSERT INTO ephemeral (namespace, key, value, expires_at) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
+                        """,
+                        [.text(namespace), .text(key), .blob(value), .real(expiresAt.timeIntervalSince1970)])
                 case .delete(let namespace, let key):
-                    try connection.query(Self.deleteEphemeralSQL, [.text(namespace), .text(key)])
+                    try connection.query("DELETE FROM ephemeral WHERE namespace = ? AND key = ?", [.text(namespace), .text(key)])
                 }
             }
         }
@@ -361,7 +354,7 @@ public final class SQLiteStore: DirectoryStore {
         try connection.query(sql, binds) { row in
             guard let text = row.text(0) else { throw DirectoryError.storage("a row of '\(sql)' has no body") }
             do {
-                values.append(try JSONDecoder().decode(T.self, from: Data(text.utf8)))
+                values.append(try decoder.decode(T.self, from: Data(text.utf8)))
             } catch {
                 throw DirectoryError.storage("a stored \(T.self) cannot be decoded; the database may be corrupt", underlying: error)
             }
@@ -370,10 +363,15 @@ public final class SQLiteStore: DirectoryStore {
     }
 
     private static func encode(_ value: some Encodable) throws -> String {
+        String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
+        return encoder
+    }()
+    private static let decoder = JSONDecoder()
 
     /// SQLite constraint failures become `conflict` (`unknownUser` for a foreign key); anything else not
     /// already a ``DirectoryError`` is `storage`.

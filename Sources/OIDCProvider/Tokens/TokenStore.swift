@@ -28,13 +28,7 @@ struct TokenStore: Sendable {
     let store: any DirectoryStore
 
     func put(_ record: some Encodable, namespace: String, key: String, expiresAt: Date) async throws(OAuthError) {
-        let data: Data
-        do {
-            data = try Self.encoder.encode(record)
-        } catch {
-            throw .serverError("cannot encode a \(namespace) record")
-        }
-        try await run { try await store.putEphemeral(namespace: namespace, key: key, value: data, expiresAt: expiresAt) }
+        try await put([(record, namespace, key, expiresAt)])
     }
 
     /// Writes several records in one atomic store write (one commit for the access and refresh
