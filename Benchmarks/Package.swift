@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.0.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
     ],
     targets: [
         // FlowMachine driven directly: step transitions per second, latency per login.
@@ -36,7 +37,15 @@ let package = Package(
         // `flow check` over a thousand flow files: read and validate.
         benchmark("FlowCheckBenchmarks", dependencies: [.product(name: "FlowEngine", package: "gatehouse")]),
         // SAML Response validation and OIDC ID token verification (RS256, ES256) on one core.
-        benchmark("FederationBenchmarks", dependencies: [.product(name: "Federation", package: "gatehouse")]),
+        benchmark(
+            "FederationBenchmarks",
+            dependencies: [
+                .product(name: "Federation", package: "gatehouse"),
+                // The signature alone, for the breakdown of an RS256 verification (docs/performance.md §4).
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]),
         // Complete logins per second against a running `gatehouse serve` over loopback HTTP (docs/performance.md §5).
         .executableTarget(
             name: "GatehouseLoad",

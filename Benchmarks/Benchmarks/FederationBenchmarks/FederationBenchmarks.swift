@@ -1,7 +1,10 @@
 import Benchmark
+import Crypto
+import CryptoExtras
 import FlowEngine
 import Federation
 import Foundation
+import JWTKit
 import Synchronization
 
 // Federation on one core: full validation of a signed SAML Response, and OIDC ID token verification
@@ -45,6 +48,25 @@ let benchmarks: @Sendable () -> Void = {
         try await FederationFixtures.load()
     }
 
+    // The breakdown of the RS256 verification: the signature alone, over the same token's signing
+    // input, through jwt-kit's RSA key and through swift-crypto (BoringSSL) directly.
+    Benchmark("OIDC: RS256 signature alone, jwt-kit", configuration: configuration) { _ in
+        let signature = FederationFixtures.shared.withLock { $0!.rs256Signature }
+        blackHole(try signature.jwtKitKey.verify(signature.signature, signs: signature.signingInput))
+    } setup: {
+        try await FederationFixtures.load()
+    }
+
+    Benchmark("OIDC: RS256 signature alone, swift-crypto", configuration: configuration) { _ in
+        let signature = FederationFixtures.shared.withLock { $0!.rs256Signature }
+        let digest = SHA256.hash(data: signature.signingInput)
+        blackHole(
+            signature.publicKey.isValidSignature(
+                _RSA.Signing.RSASignature(rawRepresentation: signature.signature), for: digest, padding: .insecurePKCS1v1_5))
+    } setup: {
+        try await FederationFixtures.load()
+    }
+
     Benchmark("OIDC: verify ID token ES256", configuration: configuration) { _ in
         let oidc = FederationFixtures.shared.withLock { $0!.oidc }
         let verified = try await oidc.verifier.verifyIDToken(
@@ -77,11 +99,14 @@ struct FederationFixtures: Sendable {
     var saml: SAMLFixture
     var samlAssertionSigned: SAMLFixture
     var oidc: OIDCFixture
+    var rs256Signature: RS256SignatureFixture
 
     static func load() async throws {
         if shared.withLock({ $0 != nil }) { return }
+        let oidc = try await OIDCFixture.make()
         let fixtures = FederationFixtures(
-            saml: try SAMLFixture.make(), samlAssertionSigned: try SAMLFixture.make(signResponse: false), oidc: try await OIDCFixture.make())
+            saml: try SAMLFixture.make(), samlAssertionSigned: try SAMLFixture.make(signResponse: false), oidc: oidc,
+            rs256Signature: try await RS256SignatureFixture.make(token: oidc.rs256Token))
         shared.withLock { $0 = fixtures }
         // Shown once per process, so the documented message size can be checked against the run.
         FileHandle.standardError.write(
@@ -168,5 +193,27 @@ struct OIDCFixture: Sendable {
         let cache = try JWKSCache(issuer: issuer, jwks: Array(try JSONEncoder().encode(jwks)))
         let verifier = IDTokenVerifier(keys: cache, allowedAlgorithms: [.rs256, .es256], clockSkew: 120, clientSecret: nil)
         return OIDCFixture(verifier: verifier, rs256Token: rs256Token, es256Token: es256Token, now: issuedAt.addingTimeInterval(30))
+    }
+}
+
+/// The RS256 token's signing input and signature, and its public key as jwt-kit and swift-crypto hold it.
+struct RS256SignatureFixture: Sendable {
+    var signingInput: [UInt8]
+    var signature: [UInt8]
+    var jwtKitKey: any JWTAlgorithm
+    var publicKey: _RSA.Signing.PublicKey
+
+    static func make(token: String) async throws -> RS256SignatureFixture {
+        let bytes = Array(token.utf8)
+        let lastPeriod = bytes.lastIndex(of: UInt8(ascii: "."))!
+        var encoded = String(decoding: bytes[(lastPeriod + 1)...], as: UTF8.self)
+            .replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        encoded += String(repeating: "=", count: (4 - encoded.count % 4) % 4)
+        let publicKeyPEM = try pem("oidc-provider-rs256.pub.pem")
+        let jwtKitKey = try await JWTKeyCollection()
+            .add(rsa: try Insecure.RSA.PublicKey(pem: publicKeyPEM), digestAlgorithm: .sha256).getKey()
+        return RS256SignatureFixture(
+            signingInput: Array(bytes[..<lastPeriod]), signature: Array(Data(base64Encoded: encoded)!), jwtKitKey: jwtKitKey,
+            publicKey: try _RSA.Signing.PublicKey(pemRepresentation: publicKeyPEM))
     }
 }

@@ -6,6 +6,12 @@ import Crypto
 /// which is constant-time; hashing first also hides the expected value's length.
 enum ConstantTime {
     static func equals(_ lhs: String, _ rhs: String) -> Bool {
-        SHA256.hash(data: Array(lhs.utf8)) == SHA256.hash(data: Array(rhs.utf8))
+        digest(lhs) == digest(rhs)
+    }
+
+    /// SHA-256 of the text's UTF-8, hashed in place.
+    private static func digest(_ text: String) -> SHA256.Digest {
+        var text = text
+        return text.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
     }
 }

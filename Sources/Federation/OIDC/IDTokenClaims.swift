@@ -77,21 +77,32 @@ public struct IDTokenClaims: Sendable, Hashable {
 }
 
 /// The protected header of a JWS (RFC 7515 §4), as far as ID token checks read it.
+///
+/// Kept as jwt-kit decoded it; ``all`` converts on demand, since a verification reads only `alg`,
+/// `kid` and `crit`.
 public struct JOSEHeader: Sendable, Hashable {
-    /// Every header parameter as sent.
-    public let all: [String: PlainJSON]
+    private let fields: [String: JWTHeaderField]
 
     /// Wraps a decoded header object.
-    public init(_ all: [String: PlainJSON]) { self.all = all }
+    public init(_ all: [String: PlainJSON]) { self.fields = all.mapValues(JWTHeaderField.init) }
 
+    /// Wraps the header jwt-kit decoded.
+    init(_ header: JWTHeader) { self.fields = header.fields }
+
+    /// Every header parameter as sent.
+    public var all: [String: PlainJSON] { fields.mapValues(PlainJSON.init) }
     /// `alg`.
-    public var algorithm: String? { if case .string(let s)? = all["alg"] { s } else { nil } }
+    public var algorithm: String? { string("alg") }
     /// `kid`.
-    public var keyID: String? { if case .string(let s)? = all["kid"] { s } else { nil } }
+    public var keyID: String? { string("kid") }
     /// `typ`.
-    public var type: String? { if case .string(let s)? = all["typ"] { s } else { nil } }
+    public var type: String? { string("typ") }
     /// `crit`: extensions the recipient must understand (RFC 7515 §4.1.11).
-    public var critical: PlainJSON? { all["crit"] }
+    public var critical: PlainJSON? { fields["crit"].map(PlainJSON.init) }
+
+    private func string(_ name: String) -> String? {
+        if case .string(let value)? = fields[name] { value } else { nil }
+    }
 }
 
 /// A compact JWS parsed by jwt-kit (``DefaultJWTParser``): header and payload decoded, the signature
@@ -109,7 +120,7 @@ struct CompactJWS {
 
     let header: JOSEHeader
     let claims: IDTokenClaims
-    let signature: [UInt8]
+    let signature: Data
     /// The bytes the signature covers (RFC 7515 §5.2: `BASE64URL(header) || '.' || BASE64URL(payload)`).
     let signingInput: ArraySlice<UInt8>
 
@@ -119,32 +130,31 @@ struct CompactJWS {
         guard bytes.count <= Self.maximumLength else {
             throw FederationError(.messageTooLarge, "the token is \(bytes.count) bytes; at most \(Self.maximumLength) are accepted")
         }
-        let periods = bytes.reduce(0) { $1 == UInt8(ascii: ".") ? $0 + 1 : $0 }
-        if periods == 4 {
-            throw FederationError(.malformedMessage, "the token is a JWE (5 parts); encrypted ID tokens are not supported")
-        }
-        guard periods == 2 else {
-            throw FederationError(.malformedMessage, "the token has \(periods + 1) parts; a signed JWT has 3")
-        }
         let parsed: (header: JWTHeader, payload: ClaimSet, signature: Data)
-        let parts: (header: ArraySlice<UInt8>, payload: ArraySlice<UInt8>, signature: ArraySlice<UInt8>)
         do {
-            parts = try Self.parser.getTokenParts(bytes)
             parsed = try Self.parser.parse(bytes, as: ClaimSet.self)
         } catch let error as JWTError {
+            let periods = bytes.reduce(0) { $1 == UInt8(ascii: ".") ? $0 + 1 : $0 }
+            if periods == 4 {
+                throw FederationError(.malformedMessage, "the token is a JWE (5 parts); encrypted ID tokens are not supported")
+            }
+            guard periods == 2 else {
+                throw FederationError(.malformedMessage, "the token has \(periods + 1) parts; a signed JWT has 3")
+            }
             throw FederationError(.malformedMessage, "the token is not a JWS whose header and payload are JSON objects: \(error.reason ?? "\(error)")")
         }
-        header = JOSEHeader(parsed.header.fields.mapValues(PlainJSON.init))
+        header = JOSEHeader(parsed.header)
         claims = IDTokenClaims(parsed.payload.claims)
-        signature = Array(parsed.signature)
-        signingInput = bytes[parts.header.startIndex..<parts.payload.endIndex]
+        signature = parsed.signature
+        // RFC 7515 §7.1: the signing input is everything before the second (and last) period.
+        signingInput = bytes[..<bytes.lastIndex(of: UInt8(ascii: "."))!]
     }
 }
 
 /// The JSON decoder jwt-kit's parser uses for ID tokens: the header and the claims, each a JSON
-/// object, are read by Gatehouse's strict RFC 8259 parser (FlowEngine's `JSONParser`, the one flow
-/// files go through) straight into ``PlainJSON``, instead of through Foundation's `JSONDecoder` and
-/// `Decodable` containers, which cost more than the RSA verification itself.
+/// object, are read by Gatehouse's strict RFC 8259 grammar (the one flow files go through, here
+/// building ``PlainJSON`` without positions: `PlainJSON.parse`), instead of through Foundation's
+/// `JSONDecoder` and `Decodable` containers, which cost more than the RSA verification itself.
 ///
 /// The parser refuses duplicate member names, which RFC 7515 §5.2 and RFC 7519 §7.2 allow a recipient
 /// to do (a token with two `iss` or two `alg` is ambiguous), as well as nesting deeper than 32 levels.
@@ -165,14 +175,14 @@ struct JOSEObjectDecoder: JWTJSONDecoder {
     /// The members of the JSON object in `data`.
     /// - Throws: ``FederationError/Code/malformedMessage`` when `data` is not one JSON object.
     static func object(_ data: Data, _ part: String) throws -> [String: PlainJSON] {
-        let node: JSONNode
+        let value: PlainJSON
         do {
-            node = try JSONParser.parse(Array(data), file: part, limits: limits)
+            value = try PlainJSON.parse(data, file: part, limits: limits)
         } catch {
             throw FederationError(.malformedMessage, "the token's \(part) is not valid JSON: \(error.message) at \(error.location.line):\(error.location.column)")
         }
-        guard case .object(let members) = node.plain else {
-            throw FederationError(.malformedMessage, "the token's \(part) is a JSON \(node.value.kindName), not an object")
+        guard case .object(let members) = value else {
+            throw FederationError(.malformedMessage, "the token's \(part) is not a JSON object")
         }
         return members
     }

@@ -117,7 +117,9 @@ public struct VerifiedIDToken: Sendable, Hashable {
     public let header: JOSEHeader
     /// Its claims, now trusted.
     public let claims: IDTokenClaims
-    /// The checks it passed.
+    /// The checks it passed, by name; what each saw is described only by
+    /// ``IDTokenVerifier/inspect(_:expectedIssuer:expectedAudience:nonce:now:)``, since a
+    /// verification never shows it.
     public let verdict: IDTokenVerdict
     /// `sub`, which a passed ``IDTokenCheck/subject`` check guarantees.
     public var subject: String { claims.subject ?? "" }

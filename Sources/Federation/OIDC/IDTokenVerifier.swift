@@ -57,7 +57,8 @@ public struct IDTokenVerifier: Sendable {
     public func verifyIDToken(
         _ token: String, expectedIssuer: ExpectedIssuer, expectedAudience: String, nonce: String, now: Date
     ) async throws -> VerifiedIDToken {
-        let verdict = await evaluate(token, expectedIssuer: expectedIssuer, expectedAudience: expectedAudience, nonce: nonce, now: now)
+        let verdict = await evaluate(
+            token, expectedIssuer: expectedIssuer, expectedAudience: expectedAudience, nonce: nonce, now: now, explain: false)
         guard verdict.isValid, let header = verdict.header, let claims = verdict.claims else {
             throw verdict.firstProblem ?? FederationError(.tokenInvalid, "the ID token was not accepted")
         }
@@ -72,13 +73,15 @@ public struct IDTokenVerifier: Sendable {
     public func inspect(
         _ token: String, expectedIssuer: ExpectedIssuer, expectedAudience: String, nonce: String?, now: Date
     ) async -> IDTokenVerdict {
-        await evaluate(token, expectedIssuer: expectedIssuer, expectedAudience: expectedAudience, nonce: nonce, now: now)
+        await evaluate(token, expectedIssuer: expectedIssuer, expectedAudience: expectedAudience, nonce: nonce, now: now, explain: true)
     }
 
+    /// Every check, in order. `explain` fills in what each passed check saw (see ``IDTokenChecks``).
     private func evaluate(
-        _ token: String, expectedIssuer: ExpectedIssuer, expectedAudience: String, nonce: String?, now: Date
+        _ token: String, expectedIssuer: ExpectedIssuer, expectedAudience: String, nonce: String?, now: Date, explain: Bool
     ) async -> IDTokenVerdict {
         var results: [IDTokenCheckResult] = []
+        results.reserveCapacity(IDTokenCheck.allCases.count)
         func record(_ check: IDTokenCheck, _ status: IDTokenCheckResult.Status) {
             results.append(IDTokenCheckResult(check: check, status: status))
         }
@@ -91,38 +94,38 @@ public struct IDTokenVerifier: Sendable {
             for check in IDTokenCheck.allCases.dropFirst() { record(check, .skipped("the token could not be parsed")) }
             return IDTokenVerdict(checks: results, header: nil, claims: nil)
         }
-        record(.format, formatStatus(jws.header))
+        record(.format, formatStatus(jws.header, explain: explain))
 
-        let algorithmStatus = algorithm(jws.header)
+        let algorithmStatus = algorithm(jws.header, explain: explain)
         record(.algorithm, algorithmStatus.status)
         if let algorithm = algorithmStatus.algorithm {
-            record(.signature, await signature(jws, algorithm: algorithm, now: now))
+            record(.signature, await signature(jws, algorithm: algorithm, now: now, explain: explain))
         } else {
             record(.signature, .skipped("the algorithm is not acceptable"))
         }
 
         let claims = jws.claims
-        record(.issuer, IDTokenChecks.issuer(claims, expected: expectedIssuer))
-        record(.audience, IDTokenChecks.audience(claims, expected: expectedAudience))
-        record(.authorizedParty, IDTokenChecks.authorizedParty(claims, expected: expectedAudience))
-        record(.expiry, IDTokenChecks.expiry(claims, now: now, skew: clockSkew))
-        record(.issuedAt, IDTokenChecks.issuedAt(claims, now: now, skew: clockSkew))
-        record(.notBefore, IDTokenChecks.notBefore(claims, now: now, skew: clockSkew))
-        record(.nonce, IDTokenChecks.nonce(claims, expected: nonce))
-        record(.subject, IDTokenChecks.subject(claims))
+        record(.issuer, IDTokenChecks.issuer(claims, expected: expectedIssuer, explain: explain))
+        record(.audience, IDTokenChecks.audience(claims, expected: expectedAudience, explain: explain))
+        record(.authorizedParty, IDTokenChecks.authorizedParty(claims, expected: expectedAudience, explain: explain))
+        record(.expiry, IDTokenChecks.expiry(claims, now: now, skew: clockSkew, explain: explain))
+        record(.issuedAt, IDTokenChecks.issuedAt(claims, now: now, skew: clockSkew, explain: explain))
+        record(.notBefore, IDTokenChecks.notBefore(claims, now: now, skew: clockSkew, explain: explain))
+        record(.nonce, IDTokenChecks.nonce(claims, expected: nonce, explain: explain))
+        record(.subject, IDTokenChecks.subject(claims, explain: explain))
         return IDTokenVerdict(checks: results, header: jws.header, claims: claims)
     }
 
     /// RFC 7515 §4.1.11: a `crit` header names extensions we would have to understand; we understand none.
-    private func formatStatus(_ header: JOSEHeader) -> IDTokenCheckResult.Status {
+    private func formatStatus(_ header: JOSEHeader, explain: Bool) -> IDTokenCheckResult.Status {
         if header.critical != nil {
             return .failed(FederationError(.tokenInvalid, "the header lists critical extensions (crit), which are not supported"))
         }
-        return .passed(header.type.map { "typ \($0)" } ?? "")
+        return IDTokenChecks.passed(header.type.map { "typ \($0)" } ?? "", explain: explain)
     }
 
     /// The header's `alg`, when the connection accepts it.
-    private func algorithm(_ header: JOSEHeader) -> (status: IDTokenCheckResult.Status, algorithm: IDTokenAlgorithm?) {
+    private func algorithm(_ header: JOSEHeader, explain: Bool) -> (status: IDTokenCheckResult.Status, algorithm: IDTokenAlgorithm?) {
         guard let name = header.algorithm else {
             return (.failed(FederationError(.weakAlgorithm, "the header has no alg")), nil)
         }
@@ -144,12 +147,12 @@ public struct IDTokenVerifier: Sendable {
                 return (.failed(FederationError(.weakAlgorithm, "alg \(name) needs a client secret of at least 32 bytes (RFC 7518 §3.2)")), nil)
             }
         }
-        return (.passed(name), algorithm)
+        return (IDTokenChecks.passed(name, explain: explain), algorithm)
     }
 
     /// The signature, by jwt-kit, with exactly one key bound to `algorithm`, over the token as parsed
     /// once by ``CompactJWS``.
-    private func signature(_ jws: CompactJWS, algorithm: IDTokenAlgorithm, now: Date) async -> IDTokenCheckResult.Status {
+    private func signature(_ jws: CompactJWS, algorithm: IDTokenAlgorithm, now: Date, explain: Bool) async -> IDTokenCheckResult.Status {
         let key: any JWTAlgorithm
         let keyName: String
         do {
@@ -167,7 +170,7 @@ public struct IDTokenVerifier: Sendable {
             guard try key.verify(jws.signature, signs: jws.signingInput) else {
                 return .failed(FederationError(.signatureInvalid, "the \(algorithm) signature does not verify with \(keyName)"))
             }
-            return .passed("\(algorithm), \(keyName)")
+            return IDTokenChecks.passed("\(algorithm), \(keyName)", explain: explain)
         } catch {
             return .failed(FederationError(.signatureInvalid, "the \(algorithm) signature does not verify with \(keyName): \(error)"))
         }

@@ -32,9 +32,16 @@ public actor JWKSCache {
     private var lastFetch: Date?
     private var lastFailure: FederationError?
     private var inFlight: Task<[JWK], any Error>?
-    /// The jwt-kit key for each (`kid`, algorithm) used so far, built once from its JWK (an RSA key from
-    /// `n` and `e`, an EC key from `x` and `y`) and dropped whenever the set is fetched again.
-    private var verifiers: [String: any JWTAlgorithm] = [:]
+    /// The jwt-kit key (and its name for messages) for each `kid` and algorithm asked for so far, built
+    /// once from its JWK (an RSA key from `n` and `e`, an EC key from `x` and `y`) after the key was
+    /// found and fit the algorithm, and dropped whenever the set is fetched again.
+    private var verifiers: [Lookup: (key: any JWTAlgorithm, name: String)] = [:]
+
+    /// What a token asks for: its `kid` (none is allowed when one key fits) and its algorithm.
+    private struct Lookup: Hashable {
+        var kid: String?
+        var algorithm: IDTokenAlgorithm
+    }
     /// Counts fetches that replaced the keys, so a key built across a suspension from a set that was
     /// replaced meanwhile is not cached.
     private var generation = 0
@@ -87,6 +94,8 @@ public actor JWKSCache {
     ///   rate-limited refetch); ``FederationError/Code/weakAlgorithm`` when the key does not fit the
     ///   algorithm; ``FederationError/Code/upstreamHTTP`` when the set cannot be fetched.
     func verifier(kid: String?, algorithm: IDTokenAlgorithm, now: Date) async throws -> (any JWTAlgorithm, String) {
+        let lookup = Lookup(kid: kid, algorithm: algorithm)
+        if inFlight == nil, let known = verifiers[lookup] { return known }
         if lastFetch == nil && inFlight == nil { try await fetch(now: now) }
         if let pending = inFlight { _ = try? await pending.value }
         var key = try find(kid: kid, algorithm: algorithm)
@@ -113,7 +122,7 @@ public actor JWKSCache {
         guard let key else {
             throw FederationError(.unknownKey, "\(Self.name(kid)) is not in \(issuer)'s JWKS (\(keys.count) keys, refetched)")
         }
-        return (try await verificationKey(for: key, algorithm: algorithm), Self.name(key.keyIdentifier?.string))
+        return try await verificationKey(for: key, lookup: lookup)
     }
 
     /// The key for `kid`; without a `kid`, the only key that fits the algorithm (OIDC Core §10.1).
@@ -147,10 +156,11 @@ public actor JWKSCache {
         }
     }
 
-    private func verificationKey(for key: JWK, algorithm: IDTokenAlgorithm) async throws -> any JWTAlgorithm {
+    /// The jwt-kit key for `key`, which was found for `lookup` and fits its algorithm.
+    private func verificationKey(for key: JWK, lookup: Lookup) async throws -> (key: any JWTAlgorithm, name: String) {
+        if let cached = verifiers[lookup] { return cached }
+        let algorithm = lookup.algorithm
         let kid = key.keyIdentifier?.string ?? "_"
-        let cacheKey = kid + " " + algorithm.rawValue
-        if let cached = verifiers[cacheKey] { return cached }
         var bound = key
         bound.algorithm = JWK.Algorithm(rawValue: algorithm.rawValue)
         bound.keyIdentifier = JWKIdentifier(string: kid)
@@ -163,8 +173,9 @@ public actor JWKSCache {
             throw FederationError(.untrustedKey, "\(Self.name(kid)) in \(issuer)'s JWKS is not a usable \(algorithm) key: \(error)")
         }
         builtKeyCount += 1
-        if generation == builtFrom { verifiers[cacheKey] = verificationKey }
-        return verificationKey
+        let verifier = (key: verificationKey, name: Self.name(key.keyIdentifier?.string))
+        if generation == builtFrom { verifiers[lookup] = verifier }
+        return verifier
     }
 
     private func fetch(now: Date) async throws {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Limits every JSON input gets before it is parsed (DESIGN.md §9: limits exist and are documented).
 public struct JSONLimits: Sendable, Hashable {
     /// Largest accepted document, in bytes.
@@ -31,14 +33,7 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
 /// Duplicate keys are legal-but-ambiguous JSON (RFC 8259 §4: "names within an object SHOULD be
 /// unique"); in a reviewed security configuration a silently ignored duplicate is a bug, so it is
 /// an error here.
-public struct JSONParser {
-    private let bytes: [UInt8]
-    private let file: String
-    private let limits: JSONLimits
-    private var index = 0
-    private var line = 1
-    private var column = 1
-
+public enum JSONParser {
     /// Parses `bytes` as one JSON document.
     /// - Parameters:
     ///   - bytes: The UTF-8 document.
@@ -46,21 +41,175 @@ public struct JSONParser {
     ///   - limits: Size and nesting limits.
     /// - Throws: ``JSONParseError`` with the location of the first problem.
     public static func parse(_ bytes: [UInt8], file: String, limits: JSONLimits = .files) throws(JSONParseError) -> JSONNode {
-        var parser = JSONParser(bytes: bytes, file: file, limits: limits)
-        if bytes.count > limits.maxBytes {
-            throw parser.error("file is \(bytes.count) bytes; the limit is \(limits.maxBytes) bytes")
+        try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in
+            try JSONGrammar<LocatedTree>.parse(buffer, file: file, limits: limits)
         }
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.index = 3 }
-        parser.skipWhitespace()
-        let node = try parser.parseValue(pointer: .root, depth: 0)
-        parser.skipWhitespace()
-        if parser.index < bytes.count { throw parser.error("unexpected text after the JSON value") }
-        return node
     }
 
     /// Parses a string as one JSON document.
     public static func parse(_ text: String, file: String, limits: JSONLimits = .files) throws(JSONParseError) -> JSONNode {
         try parse(Array(text.utf8), file: file, limits: limits)
+    }
+}
+
+extension PlainJSON {
+    /// Parses `bytes` as one JSON document, with the same grammar, limits and duplicate-key refusal
+    /// as ``JSONParser``, but without positions or pointers for each value: for protocol messages
+    /// (JOSE headers and claims), where a parse error names where it stopped and nothing more is kept.
+    /// - Parameters:
+    ///   - bytes: The UTF-8 document.
+    ///   - file: The name an error prints ("header", "claims").
+    ///   - limits: Size and nesting limits.
+    /// - Throws: ``JSONParseError`` with the location of the first problem.
+    public static func parse(_ bytes: [UInt8], file: String, limits: JSONLimits) throws(JSONParseError) -> PlainJSON {
+        try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in
+            try JSONGrammar<PlainTree>.parse(buffer, file: file, limits: limits)
+        }
+    }
+
+    /// Parses `data` as one JSON document, as the `[UInt8]` form does.
+    public static func parse(_ data: Data, file: String, limits: JSONLimits) throws(JSONParseError) -> PlainJSON {
+        let parsed = data.withUnsafeBytes { raw in
+            Result { () throws(JSONParseError) in
+                try JSONGrammar<PlainTree>.parse(raw.assumingMemoryBound(to: UInt8.self), file: file, limits: limits)
+            }
+        }
+        return try parsed.get()
+    }
+}
+
+/// A JSON scalar as the grammar reads it, before a tree builder wraps it.
+enum JSONScalar {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+}
+
+/// What a parse builds from the grammar: ``JSONNode`` trees with locations and pointers for files,
+/// ``PlainJSON`` for protocol messages. The grammar, and so what is accepted, is the same for both.
+protocol JSONTreeBuilder {
+    /// One parsed value.
+    associatedtype Value
+    /// Where a value sits in the document.
+    associatedtype Path
+    /// An object's members while they are read.
+    associatedtype Members
+
+    /// The path of the whole document.
+    static var root: Path { get }
+    /// The path of an object member.
+    static func path(_ parent: Path, key: String) -> Path
+    /// The path of an array element.
+    static func path(_ parent: Path, index: Int) -> Path
+    /// A string, number, boolean or null that starts at `location`.
+    static func scalar(_ scalar: JSONScalar, at location: SourceLocation, path: Path) -> Value
+    /// An array that starts at `location`.
+    static func array(_ elements: [Value], at location: SourceLocation, path: Path) -> Value
+    /// An object that starts at `location`.
+    static func object(_ members: Members, at location: SourceLocation, path: Path) -> Value
+    /// An object with no members yet.
+    static func emptyMembers() -> Members
+    /// Adds a member; when `key` is already there, adds nothing and returns a note on where the first
+    /// one was, for the error message ("" when that is not known).
+    static func add(key: String, at location: SourceLocation, value: Value, to members: inout Members) -> String?
+}
+
+/// ``JSONNode`` trees: every value with its location and JSON pointer, members in file order.
+enum LocatedTree: JSONTreeBuilder {
+    struct Members {
+        var list: [JSONMember] = []
+        var seen: [String: SourceLocation] = [:]
+    }
+
+    static var root: JSONPointer { .root }
+    static func path(_ parent: JSONPointer, key: String) -> JSONPointer { parent.appending(key) }
+    static func path(_ parent: JSONPointer, index: Int) -> JSONPointer { parent.appending(index) }
+
+    static func scalar(_ scalar: JSONScalar, at location: SourceLocation, path: JSONPointer) -> JSONNode {
+        let value: JSONValue
+        switch scalar {
+        case .null: value = .null
+        case .bool(let b): value = .bool(b)
+        case .number(let n): value = .number(n)
+        case .string(let s): value = .string(s)
+        }
+        return JSONNode(value: value, location: location, pointer: path)
+    }
+
+    static func array(_ elements: [JSONNode], at location: SourceLocation, path: JSONPointer) -> JSONNode {
+        JSONNode(value: .array(elements), location: location, pointer: path)
+    }
+
+    static func object(_ members: Members, at location: SourceLocation, path: JSONPointer) -> JSONNode {
+        JSONNode(value: .object(members.list), location: location, pointer: path)
+    }
+
+    static func emptyMembers() -> Members { Members() }
+
+    static func add(key: String, at location: SourceLocation, value: JSONNode, to members: inout Members) -> String? {
+        if let first = members.seen[key] { return " (first defined at \(first.line):\(first.column))" }
+        members.seen[key] = location
+        members.list.append(JSONMember(key: key, keyLocation: location, value: value))
+        return nil
+    }
+}
+
+/// ``PlainJSON`` values: no locations, no pointers.
+enum PlainTree: JSONTreeBuilder {
+    static var root: Void { () }
+    static func path(_ parent: Void, key: String) {}
+    static func path(_ parent: Void, index: Int) {}
+
+    static func scalar(_ scalar: JSONScalar, at location: SourceLocation, path: Void) -> PlainJSON {
+        switch scalar {
+        case .null: .null
+        case .bool(let b): .bool(b)
+        case .number(let n): .number(n)
+        case .string(let s): .string(s)
+        }
+    }
+
+    static func array(_ elements: [PlainJSON], at location: SourceLocation, path: Void) -> PlainJSON { .array(elements) }
+    static func object(_ members: [String: PlainJSON], at location: SourceLocation, path: Void) -> PlainJSON { .object(members) }
+    /// Room for a JWT's usual claims from the start, so small objects are not regrown member by member.
+    static func emptyMembers() -> [String: PlainJSON] { Dictionary(minimumCapacity: 8) }
+
+    static func add(key: String, at location: SourceLocation, value: PlainJSON, to members: inout [String: PlainJSON]) -> String? {
+        members.updateValue(value, forKey: key) == nil ? nil : ""
+    }
+}
+
+/// The RFC 8259 grammar, building whatever `Tree` builds.
+///
+/// It reads the document through a buffer pointer that is valid only during ``parse(_:file:limits:)``.
+/// Every caller names `Tree`, so the grammar is specialised for each builder.
+struct JSONGrammar<Tree: JSONTreeBuilder> {
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private let file: String
+    private let limits: JSONLimits
+    private var index = 0
+    private var line = 1
+    private var column = 1
+
+    /// Parses the document in `bytes`, which must stay valid for the call.
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, file: String, limits: JSONLimits) throws(JSONParseError) -> Tree.Value {
+        var parser = JSONGrammar(bytes: bytes, file: file, limits: limits)
+        if bytes.count > limits.maxBytes {
+            throw parser.error("file is \(bytes.count) bytes; the limit is \(limits.maxBytes) bytes")
+        }
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { parser.index = 3 }
+        parser.skipWhitespace()
+        let value = try parser.parseValue(path: Tree.root, depth: 0)
+        parser.skipWhitespace()
+        if parser.index < bytes.count { throw parser.error("unexpected text after the JSON value") }
+        return value
+    }
+
+    private init(bytes: UnsafeBufferPointer<UInt8>, file: String, limits: JSONLimits) {
+        self.bytes = bytes
+        self.file = file
+        self.limits = limits
     }
 
     private var location: SourceLocation { SourceLocation(file: file, line: line, column: column) }
@@ -91,32 +240,32 @@ public struct JSONParser {
         advance()
     }
 
-    private mutating func parseValue(pointer: JSONPointer, depth: Int) throws(JSONParseError) -> JSONNode {
+    private mutating func parseValue(path: Tree.Path, depth: Int) throws(JSONParseError) -> Tree.Value {
         let start = location
         guard let byte = current else { throw error("unexpected end of file; expected a value") }
-        let value: JSONValue
+        let scalar: JSONScalar
         switch byte {
         case UInt8(ascii: "{"):
-            value = try parseObject(pointer: pointer, depth: depth + 1)
+            return try parseObject(path: path, depth: depth + 1, at: start)
         case UInt8(ascii: "["):
-            value = try parseArray(pointer: pointer, depth: depth + 1)
+            return try parseArray(path: path, depth: depth + 1, at: start)
         case UInt8(ascii: "\""):
-            value = .string(try parseString())
+            scalar = .string(try parseString())
         case UInt8(ascii: "t"):
             try parseLiteral("true")
-            value = .bool(true)
+            scalar = .bool(true)
         case UInt8(ascii: "f"):
             try parseLiteral("false")
-            value = .bool(false)
+            scalar = .bool(false)
         case UInt8(ascii: "n"):
             try parseLiteral("null")
-            value = .null
+            scalar = .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            value = .number(try parseNumber())
+            scalar = .number(try parseNumber())
         default:
             throw error("unexpected character '\(Unicode.Scalar(byte))'; expected a value")
         }
-        return JSONNode(value: value, location: start, pointer: pointer)
+        return Tree.scalar(scalar, at: start, path: path)
     }
 
     private mutating func parseLiteral(_ literal: String) throws(JSONParseError) {
@@ -126,59 +275,56 @@ public struct JSONParser {
         }
     }
 
-    private mutating func parseObject(pointer: JSONPointer, depth: Int) throws(JSONParseError) -> JSONValue {
+    private mutating func parseObject(path: Tree.Path, depth: Int, at start: SourceLocation) throws(JSONParseError) -> Tree.Value {
         if depth > limits.maxDepth { throw error("nesting is deeper than \(limits.maxDepth) levels") }
         advance()
-        var members: [JSONMember] = []
-        var seen: [String: SourceLocation] = [:]
+        var members = Tree.emptyMembers()
         skipWhitespace()
         if current == UInt8(ascii: "}") {
             advance()
-            return .object(members)
+            return Tree.object(members, at: start, path: path)
         }
         while true {
             skipWhitespace()
             let keyLocation = location
             guard current == UInt8(ascii: "\"") else { throw error("expected a member name in double quotes") }
             let key = try parseString()
-            if let first = seen[key] {
-                throw error("duplicate key '\(key)' (first defined at \(first.line):\(first.column))", at: keyLocation)
-            }
-            seen[key] = keyLocation
             skipWhitespace()
             try expect(UInt8(ascii: ":"), "':' after the member name")
             skipWhitespace()
-            let value = try parseValue(pointer: pointer.appending(key), depth: depth)
-            members.append(JSONMember(key: key, keyLocation: keyLocation, value: value))
+            let value = try parseValue(path: Tree.path(path, key: key), depth: depth)
+            if let firstDefined = Tree.add(key: key, at: keyLocation, value: value, to: &members) {
+                throw error("duplicate key '\(key)'\(firstDefined)", at: keyLocation)
+            }
             skipWhitespace()
             if current == UInt8(ascii: ",") {
                 advance()
                 continue
             }
             try expect(UInt8(ascii: "}"), "',' or '}' after an object member")
-            return .object(members)
+            return Tree.object(members, at: start, path: path)
         }
     }
 
-    private mutating func parseArray(pointer: JSONPointer, depth: Int) throws(JSONParseError) -> JSONValue {
+    private mutating func parseArray(path: Tree.Path, depth: Int, at start: SourceLocation) throws(JSONParseError) -> Tree.Value {
         if depth > limits.maxDepth { throw error("nesting is deeper than \(limits.maxDepth) levels") }
         advance()
-        var elements: [JSONNode] = []
+        var elements: [Tree.Value] = []
         skipWhitespace()
         if current == UInt8(ascii: "]") {
             advance()
-            return .array(elements)
+            return Tree.array(elements, at: start, path: path)
         }
         while true {
             skipWhitespace()
-            elements.append(try parseValue(pointer: pointer.appending(elements.count), depth: depth))
+            elements.append(try parseValue(path: Tree.path(path, index: elements.count), depth: depth))
             skipWhitespace()
             if current == UInt8(ascii: ",") {
                 advance()
                 continue
             }
             try expect(UInt8(ascii: "]"), "',' or ']' after an array element")
-            return .array(elements)
+            return Tree.array(elements, at: start, path: path)
         }
     }
 
@@ -186,7 +332,7 @@ public struct JSONParser {
         let start = index
         let startLocation = location
         if current == UInt8(ascii: "-") { advance() }
-        func digits(_ parser: inout JSONParser) -> Int {
+        func digits(_ parser: inout JSONGrammar) -> Int {
             var count = 0
             while let byte = parser.current, byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
                 parser.advance()
@@ -194,10 +340,21 @@ public struct JSONParser {
             }
             return count
         }
+        var integerDigits = 1
         if current == UInt8(ascii: "0") {
             advance()
-        } else if digits(&self) == 0 {
-            throw error("invalid number", at: startLocation)
+        } else {
+            integerDigits = digits(&self)
+            if integerDigits == 0 { throw error("invalid number", at: startLocation) }
+        }
+        // The common case, a whole number of at most 15 digits (timestamps, counts), is exact in a
+        // Double and needs no text conversion.
+        if integerDigits <= 15, current != UInt8(ascii: "."), current != UInt8(ascii: "e"), current != UInt8(ascii: "E") {
+            var magnitude: Int64 = 0
+            for byte in bytes[start..<index] where byte != UInt8(ascii: "-") {
+                magnitude = magnitude * 10 + Int64(byte - UInt8(ascii: "0"))
+            }
+            return bytes[start] == UInt8(ascii: "-") ? -Double(magnitude) : Double(magnitude)
         }
         if current == UInt8(ascii: ".") {
             advance()
@@ -208,37 +365,53 @@ public struct JSONParser {
             if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { advance() }
             if digits(&self) == 0 { throw error("invalid number: digits expected in the exponent", at: startLocation) }
         }
-        let text = String(decoding: bytes[start..<index], as: UTF8.self)
+        let text = decoded(start..<index)
         guard let value = Double(text), value.isFinite else { throw error("number out of range", at: startLocation) }
         return value
     }
 
     private mutating func parseString() throws(JSONParseError) -> String {
         advance()
-        var scalars = String.UnicodeScalarView()
         var runStart = index
-        func flush(_ parser: JSONParser, into scalars: inout String.UnicodeScalarView, until end: Int) {
-            if end > runStart {
-                scalars.append(contentsOf: String(decoding: parser.bytes[runStart..<end], as: UTF8.self).unicodeScalars)
-            }
+        skipUnescaped()
+        // The common case: no escapes, so the string is the bytes between the quotes.
+        if current == UInt8(ascii: "\"") {
+            let text = decoded(runStart..<index)
+            advance()
+            return text
         }
+        var text = ""
         while true {
             guard let byte = current else { throw error("unterminated string") }
+            text += decoded(runStart..<index)
             switch byte {
             case UInt8(ascii: "\""):
-                flush(self, into: &scalars, until: index)
                 advance()
-                return String(scalars)
+                return text
             case UInt8(ascii: "\\"):
-                flush(self, into: &scalars, until: index)
                 advance()
-                scalars.append(try parseEscape())
+                text.unicodeScalars.append(try parseEscape())
                 runStart = index
-            case 0..<0x20:
-                throw error("control character in string; escape it")
+                skipUnescaped()
             default:
-                advance()
+                throw error("control character in string; escape it")
             }
+        }
+    }
+
+    /// The bytes in `range`, as text (ill-formed UTF-8 repaired with U+FFFD).
+    private func decoded(_ range: Range<Int>) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+    }
+
+    /// Moves past string content that needs no decoding: up to a quote, a backslash, a control
+    /// character or the end. No line ends in between, so only the column moves.
+    private mutating func skipUnescaped() {
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { return }
+            if byte & 0xC0 != 0x80 { column += 1 }
+            index += 1
         }
     }
 

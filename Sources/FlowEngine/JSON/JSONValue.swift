@@ -87,7 +87,10 @@ public indirect enum JSONValue: Sendable, Hashable {
 }
 
 /// A JSON value without positions, for data that is compared or re-encoded.
-public indirect enum PlainJSON: Sendable, Hashable, Codable {
+///
+/// Not `indirect`: arrays and dictionaries already hold their elements out of line, so a value is
+/// stored in place, without a box of its own.
+public enum PlainJSON: Sendable, Hashable, Codable {
     case null
     case bool(Bool)
     case number(Double)

@@ -53,6 +53,16 @@ struct JSONParserTests {
         #expect(try #require(root.arrayElements).map(\.value) == [.number(0), .number(-50), .number(1000), .number(12.25)])
     }
 
+    @Test func readsWholeNumbersExactlyOnEitherSideOfTheFifteenDigitShortcut() throws {
+        let text = "[-0, -5, 1772359200, 999999999999999, 1234567890123456, 9007199254740993, 10.0]"
+        let expected: [Double] = [-0.0, -5, 1_772_359_200, 999_999_999_999_999, 1_234_567_890_123_456, 9_007_199_254_740_993, 10]
+        let located = try #require(try JSONParser.parse(text, file: "x.json").arrayElements).map(\.value)
+        #expect(located == expected.map(JSONValue.number))
+        #expect(try PlainJSON.parse(Array(text.utf8), file: "x.json", limits: .files) == .array(expected.map(PlainJSON.number)))
+        guard case .number(let minusZero) = located[0] else { return }
+        #expect(minusZero.sign == .minus)
+    }
+
     @Test func rejectsADuplicateKeyAtTheSecondOccurrence() {
         let text = """
             {
@@ -118,5 +128,40 @@ struct JSONParserTests {
         #expect(error?.message == input.message)
         #expect(error?.location.line == input.line)
         #expect(error?.location.column == input.column)
+        // The plain parse runs the same grammar, so it fails at the same place with the same words.
+        let plainError = #expect(throws: JSONParseError.self) {
+            try PlainJSON.parse(Array(input.text.utf8), file: "bad.json", limits: .files)
+        }
+        #expect(plainError == error)
+    }
+
+    @Test func plainParseReadsTheSameValuesAsTheLocatedParse() throws {
+        let text = #"{"a": [1, -0.5e+2, "t\u00e9\ud83d\ude00", true, false, null], "b": {"c": {}, "d": []}, "é": "ü"}"#
+        let plain = try PlainJSON.parse(Array(text.utf8), file: "x.json", limits: .files)
+        #expect(plain == (try JSONParser.parse(text, file: "x.json")).plain)
+        #expect(
+            plain
+                == .object([
+                    "a": .array([.number(1), .number(-50), .string("té😀"), .bool(true), .bool(false), .null]),
+                    "b": .object(["c": .object([:]), "d": .array([])]), "é": .string("ü"),
+                ]))
+    }
+
+    @Test func plainParseRefusesADuplicateKeyAtTheSecondOccurrence() {
+        let error = #expect(throws: JSONParseError.self) {
+            try PlainJSON.parse(Array(#"{"alg": "RS256", "alg": "none"}"#.utf8), file: "header", limits: .files)
+        }
+        #expect(error?.message == "duplicate key 'alg'")
+        #expect(error?.location == SourceLocation(file: "header", line: 1, column: 18))
+    }
+
+    @Test func plainParseKeepsTheSizeAndDepthLimits() {
+        let limits = JSONLimits(maxBytes: 64, maxDepth: 2)
+        let tooBig = #expect(throws: JSONParseError.self) {
+            try PlainJSON.parse(Array(repeating: UInt8(ascii: " "), count: 65), file: "claims", limits: limits)
+        }
+        #expect(tooBig?.message == "file is 65 bytes; the limit is 64 bytes")
+        let tooDeep = #expect(throws: JSONParseError.self) { try PlainJSON.parse(Array("[[[]]]".utf8), file: "claims", limits: limits) }
+        #expect(tooDeep?.message == "nesting is deeper than 2 levels")
     }
 }
