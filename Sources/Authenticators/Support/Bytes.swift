@@ -15,10 +15,13 @@ public enum Bytes {
         return difference == 0
     }
 
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
     /// Lower-case hex of `bytes`.
     public static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
+        let digits = hexDigits
         var text: [UInt8] = []
+        text.reserveCapacity(bytes.underestimatedCount * 2)
         for byte in bytes {
             text.append(digits[Int(byte >> 4)])
             text.append(digits[Int(byte & 0x0F)])
@@ -29,6 +32,38 @@ public enum Bytes {
     /// Lower-case hex of the SHA-256 of `text`'s UTF-8 bytes: how one-time codes are stored.
     public static func sha256Hex(_ text: String) -> String {
         hex(SHA256.hash(data: Array(text.utf8)))
+    }
+
+    /// Base64url without `=` padding (RFC 4648 §5, as JOSE, PKCE and Gatehouse's tokens write bytes),
+    /// made from Foundation's base64 in one pass over its bytes.
+    public static func base64URL(_ bytes: some Sequence<UInt8>) -> String {
+        var text = Data(bytes).base64EncodedData()
+        while text.last == UInt8(ascii: "=") { text.removeLast() }
+        for index in text.indices {
+            switch text[index] {
+            case UInt8(ascii: "+"): text[index] = UInt8(ascii: "-")
+            case UInt8(ascii: "/"): text[index] = UInt8(ascii: "_")
+            default: break
+            }
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Decodes base64url written without padding; nil for anything else (padding, the standard
+    /// alphabet, stray characters, an impossible length).
+    public static func bytes(base64URL text: some StringProtocol) -> [UInt8]? {
+        var standard = Array(text.utf8)
+        guard standard.count % 4 != 1 else { return nil }
+        for index in standard.indices {
+            switch standard[index] {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): break
+            case UInt8(ascii: "-"): standard[index] = UInt8(ascii: "+")
+            case UInt8(ascii: "_"): standard[index] = UInt8(ascii: "/")
+            default: return nil
+            }
+        }
+        standard.append(contentsOf: repeatElement(UInt8(ascii: "="), count: (4 - standard.count % 4) % 4))
+        return Data(base64Encoded: Data(standard)).map(Array.init)
     }
 
     /// Standard base64 without `=` padding (the PHC string format's "B64").

@@ -15,8 +15,7 @@ enum Tokens {
 
     /// Unpadded base64url of `bytes`.
     static func base64URL(_ bytes: some Sequence<UInt8>) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        Bytes.base64URL(bytes)
     }
 
     /// Whether `text` has the shape of a token made by ``random(_:from:)`` of `byteCount` bytes; checked

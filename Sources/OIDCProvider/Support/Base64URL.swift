@@ -1,21 +1,16 @@
+import Authenticators
 import Foundation
 
 /// Base64url without padding (RFC 4648 §5, as JOSE uses it: RFC 7515 §2).
 enum Base64URL {
     /// Encodes `bytes` with the URL-safe alphabet and no `=` padding.
     static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        Bytes.base64URL(bytes)
     }
 
     /// Decodes unpadded base64url; nil for anything else (padding, the standard alphabet, stray characters).
     static func decode(_ text: String) -> [UInt8]? {
-        guard text.utf8.allSatisfy(isAlphabet), text.utf8.count % 4 != 1 else { return nil }
-        let standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        let padded = standard + String(repeating: "=", count: (4 - standard.utf8.count % 4) % 4)
-        return Data(base64Encoded: padded).map(Array.init)
+        Bytes.bytes(base64URL: text)
     }
 
     /// Whether `text` is made only of base64url characters (and is not empty).

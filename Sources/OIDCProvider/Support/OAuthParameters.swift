@@ -15,10 +15,14 @@ public enum OAuthParameters {
     /// - Returns: Every name with its values, in the order given.
     public static func parse(_ text: String) -> [String: [String]] {
         var result: [String: [String]] = [:]
-        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = formDecode(parts[0]), let value = formDecode(parts.count > 1 ? parts[1] : "") else {
-                result["", default: []].append(String(pair))
+        // Split on the UTF-8 bytes: `&` and `=` are ASCII, and splitting a String by Character would
+        // walk grapheme clusters through tens of kilobytes of a posted SAMLResponse.
+        for pair in text.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            let equals = pair.firstIndex(of: UInt8(ascii: "="))
+            let name = pair[..<(equals ?? pair.endIndex)]
+            let value = equals.map { pair[pair.index(after: $0)...] } ?? pair[pair.endIndex...]
+            guard let name = formDecode(name), let value = formDecode(value) else {
+                result["", default: []].append(String(decoding: pair, as: UTF8.self))
                 continue
             }
             result[name, default: []].append(value)
@@ -52,6 +56,11 @@ public enum OAuthParameters {
     /// Works on the UTF-8 bytes: a posted SAMLResponse is tens of kilobytes, and Foundation's
     /// percent-decoding goes through `NSString` on Linux.
     static func formDecode(_ text: some StringProtocol) -> String? {
+        formDecode(text.utf8)
+    }
+
+    /// Decodes one form-urlencoded component given as UTF-8 bytes.
+    static func formDecode(_ utf8: some Collection<UInt8>) -> String? {
         func digit(_ byte: UInt8) -> UInt8? {
             switch byte {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
@@ -61,8 +70,8 @@ public enum OAuthParameters {
             }
         }
         var decoded: [UInt8] = []
-        decoded.reserveCapacity(text.utf8.count)
-        var bytes = text.utf8.makeIterator()
+        decoded.reserveCapacity(utf8.count)
+        var bytes = utf8.makeIterator()
         while let byte = bytes.next() {
             switch byte {
             case UInt8(ascii: "+"):

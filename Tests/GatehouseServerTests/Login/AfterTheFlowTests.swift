@@ -107,4 +107,27 @@ struct AfterTheFlowTests {
             }
         }
     }
+
+    /// Each node keeps the transactions it decoded; a node that comes back to a login another node
+    /// moved on must read the stored one, not its own older copy.
+    @Test func aNodeReadsTheTransactionAnotherNodeChangedSinceItLastSawIt() async throws {
+        try await withServer { server in
+            let (first, _) = try await server.application()
+            let (second, _) = try await server.application()
+            try await first.test(.router) { firstClient in
+                try await second.test(.router) { secondClient in
+                    var onFirst = Browser(firstClient)
+                    var page = try await onFirst.authorize()
+                    page = try await onFirst.submit(page, [("email", "alice@globex.test")])
+                    var onSecond = Browser(secondClient)
+                    onSecond.cookies = onFirst.cookies
+                    page = try await onSecond.submit(page, [("password", alicePassword)])
+                    #expect(page.text.contains(#"autocomplete="one-time-code""#))
+                    onFirst.cookies = onSecond.cookies
+                    let done = try await onFirst.submit(page, [("code", try server.totp())])
+                    #expect(done.text.hasPrefix("authenticated app=console sub=u-alice"))
+                }
+            }
+        }
+    }
 }

@@ -89,7 +89,8 @@ struct TestServer {
         environment.clock = { clock.now }
         environment.outbox = outbox
         environment.credentialSettings = CredentialSettings(passwordHasher: PasswordHasher(cost: .test))
-        environment.logger = Logger(label: "gatehouse.test", factory: { _ in SwiftLogNoOpLogHandler() })
+        // TEST_LOG=1 swift test … prints the servers' logs (the reason behind a 500, say); silent otherwise.
+        environment.logger = Logger(label: "gatehouse.test", factory: { _ in ProcessInfo.processInfo.environment["TEST_LOG"] != nil ? StreamLogHandler.standardError(label: "t") as any LogHandler : SwiftLogNoOpLogHandler() })
         return try await GatehouseRuntime.make(configuration: configuration, environment: environment)
     }
 

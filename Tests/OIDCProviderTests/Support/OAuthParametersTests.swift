@@ -14,6 +14,16 @@ struct OAuthParametersTests {
     @Test("a malformed escape is kept visible instead of dropped")
     func keepsMalformed() {
         #expect(OAuthParameters.parse("a=%ZZ")[""] == ["a=%ZZ"])
+        #expect(OAuthParameters.parse("b=%C3")[""] == ["b=%C3"])  // half a UTF-8 character
+    }
+
+    @Test("only the first = splits a pair; non-ASCII text and empty pairs are handled on the bytes")
+    func splitsOnBytes() {
+        let parameters = OAuthParameters.parse("&x=a=b&&name=Zo\u{EB}%20%C3%A9&=v&")
+        #expect(parameters["x"] == ["a=b"])
+        #expect(parameters["name"] == ["Zo\u{EB} \u{E9}"])
+        #expect(parameters[""] == ["v"])
+        #expect(parameters.count == 3)
     }
 
     @Test("encoding escapes everything but unreserved characters")
