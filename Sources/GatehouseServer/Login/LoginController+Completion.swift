@@ -36,6 +36,12 @@ extension LoginController {
         return try await complete(transaction, result, request: request, logger: context.logger)
     }
 
+    /// Whether an allowed login still shows a page before the app gets it: the organization choice or consent.
+    func needsPage(_ transaction: LoginTransaction, _ result: FlowResult) async throws -> Bool {
+        if let choices = organizationChoices(transaction, result), choices.count > 1 { return true }
+        return try await needsConsent(transaction, result)
+    }
+
     /// The organizations the user may pick for this login, sorted by name, when a choice is due: the
     /// user has several memberships, the app named no organization (hint or branded host), and the
     /// login did not come from an SSO session (which keeps the organization chosen before). Only

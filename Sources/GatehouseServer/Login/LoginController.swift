@@ -45,7 +45,9 @@ public struct LoginController: Sendable {
     ///   - host: The host name the request came to (a branded host selects its organization).
     /// - Throws: `LoginError` for an unknown app, `FlowError` for a missing flow, store errors.
     public func start(authorizationRequest: AuthorizationRequest, session: SessionRecord?, host: String?) async throws -> LoginTransactionID {
-        try await create(authorizationRequest, session: session, host: host, binding: nil, logger: runtime.logger).id
+        let transaction = try await prepare(authorizationRequest, session: session, host: host, binding: nil, logger: runtime.logger)
+        try await runtime.transactions.save(transaction)
+        return transaction.id
     }
 
     /// Starts a login the way the `/authorize` endpoint should: reads the SSO cookie, handles
@@ -59,16 +61,21 @@ public struct LoginController: Sendable {
             return try await hooks.onDenied(authorizationRequest, OAuthError("login_required", "The user is not signed in."), request)
         }
         let binding = Tokens.random(32, from: runtime.random)
-        let transaction = try await create(
+        let transaction = try await prepare(
             authorizationRequest, session: record, host: context.client.host, binding: Tokens.digest(binding), logger: context.logger)
+        // The SSO session satisfied the flow and no page is due (organization choice, consent): the
+        // browser goes straight back to the app, and the transaction is never stored.
+        if case .finished(.allow(let result)) = transaction.state.phase, try await !needsPage(transaction, result) {
+            return try await complete(transaction, result, request: request, logger: context.logger)
+        }
         if silent {
             guard case .finished(.allow(let result)) = transaction.state.phase else {
-                try await runtime.transactions.delete(transaction.id)
                 return try await hooks.onDenied(
                     authorizationRequest, OAuthError("login_required", "The sign-in needs the user's interaction."), request)
             }
             return try await finish(transaction, result, request: request, context: context, interactive: false)
         }
+        try await runtime.transactions.save(transaction)
         return redirect(to: transaction, binding: binding)
     }
 
@@ -87,13 +94,10 @@ public struct LoginController: Sendable {
             clientID: app, redirectURI: initiate, scopes: ["openid"], state: nil, nonce: nil, codeChallenge: nil, loginHint: email,
             initiateLoginURI: initiate)
         let binding = Tokens.random(32, from: runtime.random)
-        var transaction = try await create(
+        var transaction = try await prepare(
             authorization, session: nil, host: context.client.host, binding: Tokens.digest(binding), logger: context.logger)
         guard case .flow = transaction.stage, case .awaitingUpstream(let upstream) = transaction.state.phase, upstream.connection == connection
-        else {
-            try await runtime.transactions.delete(transaction.id)
-            return nil
-        }
+        else { return nil }
         transaction.authenticatedNow = true
         _ = try await advance(&transaction, with: .upstream(.authenticated(answer)), logger: context.logger)
         return redirect(to: transaction, binding: binding)
@@ -110,7 +114,9 @@ public struct LoginController: Sendable {
         return response
     }
 
-    private func create(
+    /// A new transaction with the flow run as far as it goes without the user; not stored yet (a
+    /// login that finishes at once never is).
+    private func prepare(
         _ authorization: AuthorizationRequest, session: SessionRecord?, host: String?, binding: String?, logger: Logger
     ) async throws -> LoginTransaction {
         let now = runtime.clock()
@@ -130,7 +136,6 @@ public struct LoginController: Sendable {
             request: machine.request, state: machine.state, stage: .flow, csrfToken: Tokens.random(32, from: runtime.random),
             browserBinding: binding, sessionID: sessionContext == nil ? nil : usableSession?.session.sid, authenticatedNow: false,
             hostOrganization: hostOrganization, createdAt: now, expiresAt: now.addingTimeInterval(flow.timeout))
-        try await runtime.transactions.save(transaction)
         record(suspension, app: authorization.clientID, logger: logger)
         logger.info(
             "login started",

@@ -132,9 +132,10 @@ struct CodeFlowTests {
             provider.server.clock.advance(120)
 
             let pending = PendingAuthorization(app: .reports)
-            var response = try await browser.get("/authorize?" + pending.query(scope: "openid"))
-            response = try await browser.get(try #require(response.headers[.location]))
-            // No identify, password or TOTP page: straight back to the app.
+            let response = try await browser.get("/authorize?" + pending.query(scope: "openid"))
+            // No identify, password or TOTP page, not even the login page's address: /authorize sends
+            // the browser straight back to the app.
+            #expect(response.status == .seeOther)
             let location = try #require(response.headers[.location])
             #expect(location.hasPrefix(ClientApp.reports.redirectURI))
             let code = try #require(queryItems(of: location)["code"])
