@@ -1,6 +1,5 @@
 import Directory
 import Foundation
-import Synchronization
 
 /// Login transactions in the store's ephemeral entries (namespace `login`), so any node can resume
 /// one that another node started.
@@ -15,11 +14,8 @@ public struct LoginTransactionStore: Sendable {
     /// How long an expired transaction is still recognised as expired.
     public static let grace: TimeInterval = 15 * 60
 
-    /// Transactions this node wrote or read lately, with the stored bytes they were encoded to or
-    /// decoded from: a lookup that reads the same bytes again reuses the value instead of decoding it
-    /// (a login reads its transaction at every request). Only a shortcut: the store stays the truth,
-    /// so bytes another node wrote are decoded as usual.
-    private let recent = RecentTransactions()
+    /// Transactions this node wrote or read lately, with their stored bytes.
+    private let recent = RecentlyDecoded<LoginTransaction>()
 
     private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
@@ -46,62 +42,30 @@ public struct LoginTransactionStore: Sendable {
         guard let data = try await store.ephemeral(namespace: Self.namespace, key: id.rawValue, now: now) else {
             return .unknown
         }
-        let transaction: LoginTransaction
-        if let known = recent.transaction(id, storedAs: data) {
-            transaction = known
-        } else {
-            guard let decoded = try? Self.decoder.decode(LoginTransaction.self, from: data) else { return .unknown }
-            recent.remember(decoded, storedAs: data)
-            transaction = decoded
-        }
+        guard let transaction = recent.value(id.rawValue, storedAs: data, decode: { try Self.decoder.decode(LoginTransaction.self, from: $0) })
+        else { return .unknown }
         return now < transaction.expiresAt ? .found(transaction) : .expired(transaction)
     }
 
     /// Writes (creates or replaces) a transaction.
     public func save(_ transaction: LoginTransaction) async throws {
         let data = try Self.encoder.encode(transaction)
-        recent.forget(transaction.id)
+        recent.forget(transaction.id.rawValue)
         try await store.putEphemeral(
             namespace: Self.namespace, key: transaction.id.rawValue, value: data,
             expiresAt: transaction.expiresAt.addingTimeInterval(Self.grace))
-        recent.remember(transaction, storedAs: data)
+        recent.remember(transaction, transaction.id.rawValue, storedAs: data)
     }
 
     /// Forgets a transaction (it finished).
     public func delete(_ id: LoginTransactionID) async throws {
-        recent.forget(id)
+        recent.forget(id.rawValue)
         try await store.deleteEphemeral(namespace: Self.namespace, key: id.rawValue)
     }
 
     /// The store write that deletes a transaction, for a caller that makes it with others in one step.
     public static func deletion(_ id: LoginTransactionID) -> EphemeralWrite {
         .delete(namespace: namespace, key: id.rawValue)
-    }
-}
-
-/// The decoded transactions of ``LoginTransactionStore``, each with its stored bytes; at most
-/// ``capacity`` of them, all dropped when that is reached (the store has every one of them anyway).
-private final class RecentTransactions: Sendable {
-    static let capacity = 4096
-    private let entries = Mutex<[String: (data: Data, transaction: LoginTransaction)]>([:])
-
-    /// The transaction `id` when the bytes read from the store are those it was remembered with.
-    func transaction(_ id: LoginTransactionID, storedAs data: Data) -> LoginTransaction? {
-        entries.withLock { entries in
-            guard let entry = entries[id.rawValue], entry.data == data else { return nil }
-            return entry.transaction
-        }
-    }
-
-    func remember(_ transaction: LoginTransaction, storedAs data: Data) {
-        entries.withLock { entries in
-            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
-            entries[transaction.id.rawValue] = (data, transaction)
-        }
-    }
-
-    func forget(_ id: LoginTransactionID) {
-        _ = entries.withLock { $0.removeValue(forKey: id.rawValue) }
     }
 }
 

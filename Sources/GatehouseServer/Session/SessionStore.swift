@@ -39,6 +39,15 @@ public struct SessionStore: Sendable {
     public let absoluteTimeout: TimeInterval
     /// Where cookies and tokens come from.
     let random: any RandomSource
+    /// Records this node wrote or read lately, with their stored bytes (read twice per login).
+    private let recent = RecentlyDecoded<SessionRecord>()
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }()
+    private static let decoder = JSONDecoder()
 
     static let namespace = "session"
     static let sidNamespace = "session.sid"
@@ -57,8 +66,9 @@ public struct SessionStore: Sendable {
     /// The live session a cookie names, or nil (no cookie, malformed, unknown or expired).
     public func find(cookie: String?, now: Date) async throws -> SessionRecord? {
         guard let cookie, Tokens.isWellFormed(cookie, byteCount: Self.cookieBytes) else { return nil }
-        guard let data = try await store.ephemeral(namespace: Self.namespace, key: Tokens.digest(cookie), now: now),
-            let record = try? JSONDecoder().decode(SessionRecord.self, from: data),
+        let key = Tokens.digest(cookie)
+        guard let data = try await store.ephemeral(namespace: Self.namespace, key: key, now: now),
+            let record = recent.value(key, storedAs: data, decode: { try Self.decoder.decode(SessionRecord.self, from: $0) }),
             now < record.expiresAt(idle: idleTimeout, absolute: absoluteTimeout)
         else { return nil }
         return record
@@ -74,13 +84,15 @@ public struct SessionStore: Sendable {
         let expiresAt = record.expiresAt(idle: idleTimeout, absolute: absoluteTimeout)
         var writes: [EphemeralWrite] = []
         if let previous = try await store.ephemeral(namespace: Self.sidNamespace, key: record.session.sid, now: now) {
-            writes.append(.delete(namespace: Self.namespace, key: String(decoding: previous, as: UTF8.self)))
+            let previousKey = String(decoding: previous, as: UTF8.self)
+            recent.forget(previousKey)
+            writes.append(.delete(namespace: Self.namespace, key: previousKey))
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        writes.append(.put(namespace: Self.namespace, key: key, value: try encoder.encode(record), expiresAt: expiresAt))
+        let data = try Self.encoder.encode(record)
+        writes.append(.put(namespace: Self.namespace, key: key, value: data, expiresAt: expiresAt))
         writes.append(.put(namespace: Self.sidNamespace, key: record.session.sid, value: Data(key.utf8), expiresAt: expiresAt))
         try await store.writeEphemeral(writes + also)
+        recent.remember(record, key, storedAs: data)
         return cookie
     }
 
@@ -89,7 +101,9 @@ public struct SessionStore: Sendable {
     public func end(sid: String) async throws {
         var writes: [EphemeralWrite] = [.delete(namespace: Self.sidNamespace, key: sid)]
         if let key = try await store.ephemeral(namespace: Self.sidNamespace, key: sid, now: .distantPast) {
-            writes.insert(.delete(namespace: Self.namespace, key: String(decoding: key, as: UTF8.self)), at: 0)
+            let recordKey = String(decoding: key, as: UTF8.self)
+            recent.forget(recordKey)
+            writes.insert(.delete(namespace: Self.namespace, key: recordKey), at: 0)
         }
         try await store.writeEphemeral(writes)
     }
