@@ -17,13 +17,6 @@ public struct LoginTransactionStore: Sendable {
     /// Transactions this node wrote or read lately, with their stored bytes.
     private let recent = RecentlyDecoded<LoginTransaction>()
 
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return encoder
-    }()
-    private static let decoder = JSONDecoder()
-
     /// Creates a transaction store over `store`.
     public init(store: any DirectoryStore) { self.store = store }
 
@@ -42,14 +35,14 @@ public struct LoginTransactionStore: Sendable {
         guard let data = try await store.ephemeral(namespace: Self.namespace, key: id.rawValue, now: now) else {
             return .unknown
         }
-        guard let transaction = recent.value(id.rawValue, storedAs: data, decode: { try Self.decoder.decode(LoginTransaction.self, from: $0) })
+        guard let transaction = recent.value(id.rawValue, storedAs: data, decode: { try RecordJSON.decoder.decode(LoginTransaction.self, from: $0) })
         else { return .unknown }
         return now < transaction.expiresAt ? .found(transaction) : .expired(transaction)
     }
 
     /// Writes (creates or replaces) a transaction.
     public func save(_ transaction: LoginTransaction) async throws {
-        let data = try Self.encoder.encode(transaction)
+        let data = try RecordJSON.encoder.encode(transaction)
         recent.forget(transaction.id.rawValue)
         try await store.putEphemeral(
             namespace: Self.namespace, key: transaction.id.rawValue, value: data,

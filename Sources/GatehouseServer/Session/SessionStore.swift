@@ -42,13 +42,6 @@ public struct SessionStore: Sendable {
     /// Records this node wrote or read lately, with their stored bytes (read twice per login).
     private let recent = RecentlyDecoded<SessionRecord>()
 
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return encoder
-    }()
-    private static let decoder = JSONDecoder()
-
     static let namespace = "session"
     static let sidNamespace = "session.sid"
     /// The session cookie's name.
@@ -68,7 +61,7 @@ public struct SessionStore: Sendable {
         guard let cookie, Tokens.isWellFormed(cookie, byteCount: Self.cookieBytes) else { return nil }
         let key = Tokens.digest(cookie)
         guard let data = try await store.ephemeral(namespace: Self.namespace, key: key, now: now),
-            let record = recent.value(key, storedAs: data, decode: { try Self.decoder.decode(SessionRecord.self, from: $0) }),
+            let record = recent.value(key, storedAs: data, decode: { try RecordJSON.decoder.decode(SessionRecord.self, from: $0) }),
             now < record.expiresAt(idle: idleTimeout, absolute: absoluteTimeout)
         else { return nil }
         return record
@@ -88,7 +81,7 @@ public struct SessionStore: Sendable {
             recent.forget(previousKey)
             writes.append(.delete(namespace: Self.namespace, key: previousKey))
         }
-        let data = try Self.encoder.encode(record)
+        let data = try RecordJSON.encoder.encode(record)
         writes.append(.put(namespace: Self.namespace, key: key, value: data, expiresAt: expiresAt))
         writes.append(.put(namespace: Self.sidNamespace, key: record.session.sid, value: Data(key.utf8), expiresAt: expiresAt))
         try await store.writeEphemeral(writes + also)

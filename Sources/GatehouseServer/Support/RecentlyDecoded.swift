@@ -41,3 +41,14 @@ final class RecentlyDecoded<Value: Sendable>: Sendable {
         return decoded
     }
 }
+
+/// The JSON coders of the records the server keeps in the store's ephemeral entries (sessions, login
+/// transactions): made once, keys sorted so equal records are equal bytes.
+enum RecordJSON {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }()
+    static let decoder = JSONDecoder()
+}
