@@ -2,7 +2,7 @@ import FlowEngine
 import Foundation
 
 /// What is stored for an authorization code, under the SHA-256 of the code (never the code).
-struct CodeRecord: Codable {
+struct CodeRecord: Codable, Sendable {
     /// The validated request: client, redirect URI, PKCE challenge, nonce, scopes.
     var request: AuthorizationRequest
     /// Who logged in and how.
@@ -16,7 +16,7 @@ struct CodeRecord: Codable {
 }
 
 /// What is stored for an opaque access token, under its SHA-256.
-struct AccessTokenRecord: Codable {
+struct AccessTokenRecord: Codable, Sendable {
     var clientID: AppID
     var grantID: String
     var scopes: [String]
@@ -29,7 +29,7 @@ struct AccessTokenRecord: Codable {
 /// What is stored for a refresh token, under its SHA-256. The entry is kept until the grant ends
 /// (not only until the token's own expiry) so that a rotated-out token presented late is still
 /// recognised as reuse of its family.
-struct RefreshTokenRecord: Codable {
+struct RefreshTokenRecord: Codable, Sendable {
     var clientID: AppID
     var grantID: String
     /// The scopes the user granted; a refresh may narrow them, never widen (RFC 6749 §6).

@@ -166,7 +166,7 @@ public struct TokenService: Sendable {
         let accessToken = randomToken()
         let claims = UserClaims(session: session, subject: subject, scopes: scopes)
         let accessExpiry = min(now + configuration.accessTokenLifetime, grantExpiresAt)
-        var records: [(record: any Encodable, namespace: String, key: String, expiresAt: Date)] = [
+        var records: [(record: any Encodable & Sendable, namespace: String, key: String, expiresAt: Date)] = [
             (
                 AccessTokenRecord(
                     clientID: client.id, grantID: grantID, scopes: scopes, claims: claims, issuedAt: now, expiresAt: accessExpiry),

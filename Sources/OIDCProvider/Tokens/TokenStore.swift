@@ -26,34 +26,50 @@ struct TokenStore: Sendable {
     static let assertionIDs = "oidc.client-assertion-jti"
 
     let store: any DirectoryStore
+    /// Records this node wrote or read lately, with their stored bytes: a code is read back by the
+    /// node that issued it, a refresh token by the node that rotated it in.
+    private let recent = RecentlyDecoded<any Sendable>()
 
-    func put(_ record: some Encodable, namespace: String, key: String, expiresAt: Date) async throws(OAuthError) {
+    init(store: any DirectoryStore) { self.store = store }
+
+    func put(_ record: some Encodable & Sendable, namespace: String, key: String, expiresAt: Date) async throws(OAuthError) {
         try await put([(record, namespace, key, expiresAt)])
     }
 
     /// Writes several records in one atomic store write (one commit for the access and refresh
     /// tokens of a response).
-    func put(_ records: [(record: any Encodable, namespace: String, key: String, expiresAt: Date)]) async throws(OAuthError) {
+    func put(_ records: [(record: any Encodable & Sendable, namespace: String, key: String, expiresAt: Date)]) async throws(OAuthError) {
         var writes: [EphemeralWrite] = []
+        var encoded: [(record: any Sendable, key: String, data: Data)] = []
         for entry in records {
             do {
-                writes.append(.put(namespace: entry.namespace, key: entry.key, value: try Self.encoder.encode(entry.record), expiresAt: entry.expiresAt))
+                let data = try Self.encoder.encode(entry.record)
+                writes.append(.put(namespace: entry.namespace, key: entry.key, value: data, expiresAt: entry.expiresAt))
+                encoded.append((entry.record, Self.cacheKey(entry.namespace, entry.key), data))
             } catch {
                 throw .serverError("cannot encode a \(entry.namespace) record")
             }
         }
+        for entry in encoded { recent.forget(entry.key) }
         try await run { try await store.writeEphemeral(writes) }
+        for entry in encoded { recent.remember(entry.record, entry.key, storedAs: entry.data) }
     }
 
-    func get<Record: Decodable>(_ type: Record.Type, namespace: String, key: String, now: Date) async throws(OAuthError) -> Record? {
+    func get<Record: Decodable & Sendable>(_ type: Record.Type, namespace: String, key: String, now: Date) async throws(OAuthError) -> Record? {
         let data = try await run { try await store.ephemeral(namespace: namespace, key: key, now: now) }
         guard let data else { return nil }
+        let cacheKey = Self.cacheKey(namespace, key)
+        if let known = recent.value(cacheKey, storedAs: data) as? Record { return known }
         do {
-            return try Self.decoder.decode(Record.self, from: data)
+            let record = try Self.decoder.decode(Record.self, from: data)
+            recent.remember(record, cacheKey, storedAs: data)
+            return record
         } catch {
             throw .serverError("a stored \(namespace) record cannot be read")
         }
     }
+
+    private static func cacheKey(_ namespace: String, _ key: String) -> String { namespace + " " + key }
 
     func value(namespace: String, key: String, now: Date) async throws(OAuthError) -> Data? {
         try await run { try await store.ephemeral(namespace: namespace, key: key, now: now) }
@@ -67,6 +83,7 @@ struct TokenStore: Sendable {
     }
 
     func delete(namespace: String, key: String) async throws(OAuthError) {
+        recent.forget(Self.cacheKey(namespace, key))
         try await run { try await store.deleteEphemeral(namespace: namespace, key: key) }
     }
 

@@ -1,7 +1,6 @@
+import Directory
 import Foundation
 import Testing
-
-@testable import GatehouseServer
 
 struct RecentlyDecodedTests {
     @Test("a value is reused only for the very bytes it was remembered with")

@@ -3,16 +3,21 @@ import Synchronization
 
 /// Values this node decoded from the store or wrote to it lately, each with the stored bytes: a read
 /// that returns the same bytes again reuses the value instead of decoding it (a login reads its
-/// transaction at every request, a session is read twice per login).
+/// transaction at every request, a session is read twice per login, a code is read back by the
+/// node that issued it).
 ///
 /// Only a shortcut: the store stays the truth. Bytes another node wrote differ, so they are decoded
 /// as usual. At most ``capacity`` entries, all dropped when that is reached (the store has them all).
-final class RecentlyDecoded<Value: Sendable>: Sendable {
-    static var capacity: Int { 4096 }
+public final class RecentlyDecoded<Value: Sendable>: Sendable {
+    /// The most entries kept.
+    public static var capacity: Int { 4096 }
     private let entries = Mutex<[String: (data: Data, value: Value)]>([:])
 
+    /// An empty cache.
+    public init() {}
+
     /// The value remembered under `key` when `data` are the bytes it was remembered with.
-    func value(_ key: String, storedAs data: Data) -> Value? {
+    public func value(_ key: String, storedAs data: Data) -> Value? {
         entries.withLock { entries in
             guard let entry = entries[key], entry.data == data else { return nil }
             return entry.value
@@ -20,7 +25,7 @@ final class RecentlyDecoded<Value: Sendable>: Sendable {
     }
 
     /// Remembers `value` as the one stored under `key` as `data`.
-    func remember(_ value: Value, _ key: String, storedAs data: Data) {
+    public func remember(_ value: Value, _ key: String, storedAs data: Data) {
         entries.withLock { entries in
             if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
             entries[key] = (data, value)
@@ -28,27 +33,16 @@ final class RecentlyDecoded<Value: Sendable>: Sendable {
     }
 
     /// Forgets what is remembered under `key` (the stored entry is being replaced or deleted).
-    func forget(_ key: String) {
+    public func forget(_ key: String) {
         _ = entries.withLock { $0.removeValue(forKey: key) }
     }
 
     /// `value` when remembered with these bytes, else `data` decoded (and remembered); nil when the
     /// bytes do not decode.
-    func value(_ key: String, storedAs data: Data, decode: (Data) throws -> Value) -> Value? {
+    public func value(_ key: String, storedAs data: Data, decode: (Data) throws -> Value) -> Value? {
         if let known = value(key, storedAs: data) { return known }
         guard let decoded = try? decode(data) else { return nil }
         remember(decoded, key, storedAs: data)
         return decoded
     }
-}
-
-/// The JSON coders of the records the server keeps in the store's ephemeral entries (sessions, login
-/// transactions): made once, keys sorted so equal records are equal bytes.
-enum RecordJSON {
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return encoder
-    }()
-    static let decoder = JSONDecoder()
 }
