@@ -222,7 +222,8 @@ public struct LoginEnvironment: FlowEnvironment {
             }
         }
         var user: UserRecord
-        if let existing = try await store.user(email: request.email) {
+        let existing = try await store.user(email: request.email)
+        if let existing {
             guard existing.status == .active else { return .provisioningFailed(reason: "account_suspended") }
             user = existing
         } else {
@@ -233,17 +234,19 @@ public struct LoginEnvironment: FlowEnvironment {
         if let org = request.organization, !user.memberships.contains(where: { $0.org == org }) {
             user.memberships.append(Membership(org: org, roles: request.roles))
         }
-        if let upstream = request.upstream,
-            let linked = try await store.credential(user: user.id, kind: CredentialSlot.upstreamLink(upstream.connection)),
-            linked != Data(upstream.subject.utf8)
-        {
-            // The account is already linked to another subject at this IdP: the email was reassigned
-            // or is being spoofed; either way this identity is not that account.
-            return .provisioningFailed(reason: "upstream_subject_mismatch")
+        var linked: Data?
+        if let upstream = request.upstream {
+            linked = try await store.credential(user: user.id, kind: CredentialSlot.upstreamLink(upstream.connection))
+            if let linked, linked != Data(upstream.subject.utf8) {
+                // The account is already linked to another subject at this IdP: the email was reassigned
+                // or is being spoofed; either way this identity is not that account.
+                return .provisioningFailed(reason: "upstream_subject_mismatch")
+            }
         }
         if user.name == nil { user.name = request.claims["name"] }
-        try await store.saveUser(user)
-        if let upstream = request.upstream {
+        // A returning user whose account and link are as they were costs no write.
+        if user != existing { try await store.saveUser(user) }
+        if let upstream = request.upstream, linked == nil {
             try await store.setCredential(
                 user: user.id, kind: CredentialSlot.upstreamLink(upstream.connection), data: Data(upstream.subject.utf8))
         }

@@ -1,5 +1,5 @@
 import Authenticators
-import Directory
+@testable import Directory
 import FlowEngine
 import Foundation
 import Login
@@ -129,6 +129,31 @@ struct LoginEnvironmentTests {
             let stored = try #require(try await bed.store.user(email: "zoe@acme.test"))
             #expect(stored.name == "Zoe")
             #expect(try await bed.store.credential(user: stored.id, kind: "upstream:acme-saml") == Data("zoe-okta".utf8))
+        }
+    }
+
+    @Test func aReturningFederatedUserWhoseAccountIsUnchangedCostsNoWrite() async throws {
+        try await TestBed.with { (bed: TestBed) async throws in
+            let request = ProvisionRequest(
+                email: "zoe@acme.test", organization: "acme", create: true, roles: ["member"], claims: [:],
+                upstream: UpstreamLink(connection: "acme-saml", subject: "zoe-okta"))
+            guard case .provisioned(let first) = try await bed.perform(.provision(request)) else {
+                Issue.record("expected provisioning")
+                return
+            }
+            let commits = bed.store.groupCommits
+            guard case .provisioned(let again) = try await bed.perform(.provision(request)) else {
+                Issue.record("expected the same account again")
+                return
+            }
+            #expect(again.id == first.id)
+            #expect(bed.store.groupCommits == commits)
+            // A name the account did not have yet is a change, and is written.
+            var named = request
+            named.claims = ["name": "Zoe"]
+            _ = try await bed.perform(.provision(named))
+            #expect(bed.store.groupCommits > commits)
+            #expect(try await bed.store.user(email: "zoe@acme.test")?.name == "Zoe")
         }
     }
 
