@@ -7,7 +7,9 @@ import Synchronization
 /// node that issued it).
 ///
 /// Only a shortcut: the store stays the truth. Bytes another node wrote differ, so they are decoded
-/// as usual. At most ``capacity`` entries, all dropped when that is reached (the store has them all).
+/// as usual; and since an entry is used only for the very bytes it was remembered with, a writer
+/// need not forget it before writing, nor after a failed write. At most ``capacity`` entries, all
+/// dropped when that is reached (the store has them all).
 public final class RecentlyDecoded<Value: Sendable>: Sendable {
     /// The most entries kept.
     public static var capacity: Int { 4096 }

@@ -119,11 +119,10 @@ extension LoginController {
         return response
     }
 
-    /// `prompt=none` could not finish without a page.
+    /// `prompt=none` could not finish without a page (its transaction was never stored).
     private func silentFailure(_ transaction: LoginTransaction, _ error: String, _ description: String, _ request: Request) async throws
         -> Response
     {
-        try await runtime.transactions.delete(transaction.id)
-        return try await hooks.onDenied(transaction.authorization, OAuthError(error, description), request)
+        try await hooks.onDenied(transaction.authorization, OAuthError(error, description), request)
     }
 }

@@ -43,7 +43,6 @@ public struct LoginTransactionStore: Sendable {
     /// Writes (creates or replaces) a transaction.
     public func save(_ transaction: LoginTransaction) async throws {
         let data = try RecordJSON.encoder.encode(transaction)
-        recent.forget(transaction.id.rawValue)
         try await store.putEphemeral(
             namespace: Self.namespace, key: transaction.id.rawValue, value: data,
             expiresAt: transaction.expiresAt.addingTimeInterval(Self.grace))

@@ -50,7 +50,6 @@ struct TokenStore: Sendable {
                 throw .serverError("cannot encode a \(entry.namespace) record")
             }
         }
-        for entry in encoded { recent.forget(entry.key) }
         try await run { try await store.writeEphemeral(writes) }
         for entry in encoded { recent.remember(entry.record, entry.key, storedAs: entry.data) }
     }
