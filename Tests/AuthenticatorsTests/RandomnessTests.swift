@@ -47,6 +47,14 @@ struct RandomnessTests {
         #expect(a != b)
     }
 
+    @Test("a large request is filled entirely: every byte value turns up in 8 KiB")
+    func systemRandomFillsLargeRequests() {
+        let bytes = SystemRandom().bytes(8192)
+        #expect(bytes.count == 8192)
+        // A byte value is missing from 8,192 uniform bytes with probability (255/256)^8192 ≈ 1e-14.
+        #expect(Set(bytes).count == 256)
+    }
+
     @Test func randomStringUsesOnlyTheAlphabet() {
         let text = SeededRandom(seed: 3).randomString(length: 500, alphabet: .unambiguous)
         #expect(text.count == 500)

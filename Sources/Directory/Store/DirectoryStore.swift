@@ -60,14 +60,18 @@ public protocol DirectoryStore: Sendable {
     /// Applies several ephemeral writes as one atomic step, in order: after a failure none of them
     /// has happened. For a change that touches several entries at once (a session renewed under a new
     /// cookie, its index, the login transaction it ends), so that it costs one commit, not one each.
-    func writeEphemeral(_ writes: [EphemeralWrite]) async throws(DirectoryError)
+    /// - Parameter durability: Whether the call returns only once the writes would survive a power
+    ///   cut (``Durability``).
+    func writeEphemeral(_ writes: [EphemeralWrite], durability: Durability) async throws(DirectoryError)
 
     /// Writes an ephemeral entry only if no live entry holds the key, as one atomic step: of two
     /// concurrent callers exactly one gets `true`. This is what replay caches (SAML assertion IDs,
     /// OIDC nonces, used auth codes) are built on.
+    /// - Parameter durability: Whether the call returns only once the entry would survive a power cut
+    ///   (``Durability``); a replay marker must be `durable`.
     /// - Returns: true when the entry was written; false when a live entry already existed.
     func insertEphemeralIfAbsent(
-        namespace: String, key: String, value: Data, expiresAt: Date, now: Date
+        namespace: String, key: String, value: Data, expiresAt: Date, now: Date, durability: Durability
     ) async throws(DirectoryError) -> Bool
 
     /// Deletes every ephemeral entry with `expiresAt <= now`.
@@ -76,7 +80,39 @@ public protocol DirectoryStore: Sendable {
     func purgeExpired(now: Date) async throws(DirectoryError) -> Int
 }
 
-/// One write of ``DirectoryStore/writeEphemeral(_:)``.
+extension DirectoryStore {
+    /// ``writeEphemeral(_:durability:)``, durable.
+    public func writeEphemeral(_ writes: [EphemeralWrite]) async throws(DirectoryError) {
+        try await writeEphemeral(writes, durability: .durable)
+    }
+
+    /// ``insertEphemeralIfAbsent(namespace:key:value:expiresAt:now:durability:)``, durable: what a
+    /// replay marker needs.
+    public func insertEphemeralIfAbsent(
+        namespace: String, key: String, value: Data, expiresAt: Date, now: Date
+    ) async throws(DirectoryError) -> Bool {
+        try await insertEphemeralIfAbsent(namespace: namespace, key: key, value: value, expiresAt: expiresAt, now: now, durability: .durable)
+    }
+}
+
+/// When a write returns: once it would survive a power cut, or as soon as it is committed.
+///
+/// Every write is committed before it returns — atomic, visible to every reader on every node, and
+/// kept if the process crashes. The difference is the operating system's cache: a `deferred` write
+/// may still be only there, so a power cut or a kernel crash in the next moments can lose it (never
+/// half of it, and never a write that was committed before a `durable` one that returned: the log is
+/// flushed in order). Choose `deferred` only where losing the write merely makes someone start
+/// again: a login transaction in progress, a code or token being issued, an SSO session being
+/// created. Whatever a security decision rests on — a code or refresh token marked used, a replay
+/// marker, a revocation, a logout, an account or credential change — is `durable`.
+public enum Durability: Sendable, Hashable {
+    /// Returns once the write is on stable storage.
+    case durable
+    /// Returns once the write is committed; stable storage follows with the next flush of the log.
+    case deferred
+}
+
+/// One write of ``DirectoryStore/writeEphemeral(_:durability:)``.
 public enum EphemeralWrite: Sendable, Hashable {
     /// Writes an entry, replacing any entry under the same key (as ``DirectoryStore/putEphemeral(namespace:key:value:expiresAt:)``).
     case put(namespace: String, key: String, value: Data, expiresAt: Date)

@@ -93,8 +93,8 @@ public actor MemoryStore: DirectoryStore {
         ephemerals[EphemeralKey(namespace: namespace, key: key)] = nil
     }
 
-    /// See ``DirectoryStore/writeEphemeral(_:)``.
-    public func writeEphemeral(_ writes: [EphemeralWrite]) {
+    /// See ``DirectoryStore/writeEphemeral(_:durability:)``; memory has no disk to wait for.
+    public func writeEphemeral(_ writes: [EphemeralWrite], durability: Durability) {
         for write in writes {
             switch write {
             case .put(let namespace, let key, let value, let expiresAt): putEphemeral(namespace: namespace, key: key, value: value, expiresAt: expiresAt)
@@ -103,8 +103,8 @@ public actor MemoryStore: DirectoryStore {
         }
     }
 
-    /// See ``DirectoryStore/insertEphemeralIfAbsent(namespace:key:value:expiresAt:now:)``.
-    public func insertEphemeralIfAbsent(namespace: String, key: String, value: Data, expiresAt: Date, now: Date) -> Bool {
+    /// See ``DirectoryStore/insertEphemeralIfAbsent(namespace:key:value:expiresAt:now:durability:)``.
+    public func insertEphemeralIfAbsent(namespace: String, key: String, value: Data, expiresAt: Date, now: Date, durability: Durability) -> Bool {
         let entryKey = EphemeralKey(namespace: namespace, key: key)
         if let existing = ephemerals[entryKey], existing.expiresAt > now { return false }
         ephemerals[entryKey] = (value, expiresAt)

@@ -7,22 +7,24 @@ import VaporCSQLite
 
 /// A ``DirectoryStore`` in one SQLite file: the embedded default, zero setup (DESIGN.md §7).
 ///
-/// The file is opened in WAL mode with `synchronous = FULL`, so a committed write survives `kill -9`
-/// and power loss, and readers in other processes are not blocked by a writer. The schema is created
-/// and upgraded by migrations when the file is opened (``SQLiteSchema``).
+/// The file is opened in WAL mode, so readers in other processes are not blocked by a writer, and a
+/// committed write survives `kill -9`; a ``Durability/durable`` write also survives a power cut before
+/// it returns. The schema is created and upgraded by migrations when the file is opened (``SQLiteSchema``).
 ///
 /// Two connections serve the store, each keeping its prepared statements (``SQLiteHandle``):
-/// - **The writing connection** runs on a serial queue of its own, so an fsync never blocks a Swift
-///   concurrency thread. Writes are **committed in groups**: writes that arrive while a commit is in
-///   progress queue, and the next turn of the queue runs them all in one `BEGIN IMMEDIATE … COMMIT`,
-///   each in a savepoint of its own, so one failing write (a conflict, say) rolls back only itself (a
-///   write alone in its turn runs as it is, without a transaction around it). Every caller resumes only
-///   after the `COMMIT` that holds its write, so durability is unchanged (`FULL`), but concurrent
-///   logins share one fsync instead of queueing one fsync each. A write's statements all run in one
-///   turn of the queue: one thread hop per write, not per statement. An import
-///   (``replaceDirectory(with:)``) runs alone in its own transaction. Single-statement writes such as
-///   ``insertEphemeralIfAbsent(namespace:key:value:expiresAt:now:)`` stay atomic, also against other
-///   processes (the commit holds SQLite's write lock).
+/// - **The writing connection** runs on a serial queue of its own and commits with `synchronous =
+///   NORMAL`, so neither a commit nor an fsync ever blocks a Swift concurrency thread. Writes are
+///   **committed in groups**: writes that arrive while a commit is in progress queue, and the next turn
+///   of the queue runs them all in one `BEGIN IMMEDIATE … COMMIT`, each in a savepoint of its own, so
+///   one failing write (a conflict, say) rolls back only itself (a write alone in its turn runs as it
+///   is, without a transaction around it). A write's statements all run in one turn of the queue: one
+///   thread hop per write, not per statement. An import (``replaceDirectory(with:)``) runs alone in its
+///   own transaction. Single-statement writes such as
+///   ``insertEphemeralIfAbsent(namespace:key:value:expiresAt:now:durability:)`` stay atomic, also
+///   against other processes (the commit holds SQLite's write lock).
+/// - **Durability** comes from a third queue that `fsync`s the WAL file: a deferred write's caller
+///   resumes after its commit, a durable write's caller after the first `fsync` that follows its
+///   commit, shared by every durable write committed in the meantime (``Durability``).
 /// - **The reading connection** (`query_only`) is used under a lock by the calling task itself: a read
 ///   finds its rows in the page cache in microseconds, and WAL lets it read beside the writer and see
 ///   every committed write.
@@ -49,6 +51,8 @@ public final class SQLiteStore: DirectoryStore {
 
     /// How many group commits have run (for tests: concurrent writes share them).
     var groupCommits: Int { writer.groupCommits }
+    /// How many times the WAL has been flushed to stable storage (for tests: deferred writes wait for none).
+    var walFlushes: Int { writer.walFlushes }
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     /// - Parameters:
@@ -73,6 +77,9 @@ public final class SQLiteStore: DirectoryStore {
             }
             try writer.execute("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON")
             try migrate(writer, path: path, logger: logger)
+            // From here on a commit does not wait for the disk; the writer's flusher syncs the WAL
+            // before a durable write returns (see `Writer`).
+            try writer.execute("PRAGMA synchronous = NORMAL")
         } catch {
             throw translate(error, doing: "open the database '\(path)'")
         }
@@ -275,14 +282,14 @@ public final class SQLiteStore: DirectoryStore {
         try await apply([.delete(namespace: namespace, key: key)], "delete an ephemeral entry")
     }
 
-    /// See ``DirectoryStore/writeEphemeral(_:)``: one write of the group commit, so its statements share
-    /// a savepoint (or, alone, a transaction of their own).
-    public func writeEphemeral(_ writes: [EphemeralWrite]) async throws(DirectoryError) {
-        try await apply(writes, "write ephemeral entries")
+    /// See ``DirectoryStore/writeEphemeral(_:durability:)``: one write of the group commit, so its
+    /// statements share a savepoint (or, alone, a transaction of their own).
+    public func writeEphemeral(_ writes: [EphemeralWrite], durability: Durability) async throws(DirectoryError) {
+        try await apply(writes, "write ephemeral entries", durability: durability)
     }
 
-    private func apply(_ writes: [EphemeralWrite], _ action: String) async throws(DirectoryError) {
-        try await writer.write(action, atomic: writes.count > 1) { connection in
+    private func apply(_ writes: [EphemeralWrite], _ action: String, durability: Durability = .durable) async throws(DirectoryError) {
+        try await writer.write(action, atomic: writes.count > 1, durability: durability) { connection in
             for write in writes {
                 switch write {
                 case .put(let namespace, let key, let value, let expiresAt):
@@ -299,12 +306,12 @@ public final class SQLiteStore: DirectoryStore {
         }
     }
 
-    /// See ``DirectoryStore/insertEphemeralIfAbsent(namespace:key:value:expiresAt:now:)``. One upsert
-    /// statement whose update only applies to an expired row, so it is atomic across processes too.
+    /// See ``DirectoryStore/insertEphemeralIfAbsent(namespace:key:value:expiresAt:now:durability:)``. One
+    /// upsert statement whose update only applies to an expired row, so it is atomic across processes too.
     public func insertEphemeralIfAbsent(
-        namespace: String, key: String, value: Data, expiresAt: Date, now: Date
+        namespace: String, key: String, value: Data, expiresAt: Date, now: Date, durability: Durability
     ) async throws(DirectoryError) -> Bool {
-        try await writer.write("insert an ephemeral entry") { connection in
+        try await writer.write("insert an ephemeral entry", durability: durability) { connection in
             var written = false
             try connection.query(
                 """
@@ -407,11 +414,17 @@ extension SQLiteHandle {
 /// The writing connection and its serial queue: writes queue while a commit is in progress and are
 /// then committed together (see ``SQLiteStore``).
 ///
+/// The connection commits with `synchronous = NORMAL`: a commit appends to the WAL without waiting
+/// for the disk, and the queue goes on with the next group at once. A durable write's caller is then
+/// handed to the ``WALFlusher``, which resumes it after the next `fsync` of the WAL; a deferred write's
+/// caller resumes as soon as its commit is done.
+///
 /// `handle` is used only on `queue`; everything else is under `state`'s lock.
 private final class Writer: @unchecked Sendable {
     private let queue: DispatchQueue
     private var handle: SQLiteHandle?
     private let state = Mutex(State())
+    private let flusher: WALFlusher
     private let path: String
     private let logger: Logger
 
@@ -428,27 +441,33 @@ private final class Writer: @unchecked Sendable {
         let action: String
         /// Whether the write's statements need a transaction when it runs alone.
         let isAtomic: Bool
+        let durability: Durability
         let body: @Sendable (SQLiteHandle) throws -> any Sendable
-        let continuation: CheckedContinuation<Result<any Sendable, DirectoryError>, Never>
+        let continuation: WALFlusher.Continuation
     }
 
     init(handle: SQLiteHandle, path: String, logger: Logger) {
         self.handle = handle
         self.path = path
         self.logger = logger
+        flusher = WALFlusher(databasePath: path, logger: logger)
         queue = DispatchQueue(label: "gatehouse.directory.sqlite.writer")
     }
 
     var groupCommits: Int { state.withLock { $0.groupCommits } }
+    var walFlushes: Int { flusher.flushes }
 
-    /// Runs `body` in the next group commit and returns its result once that commit is durable.
-    /// - Parameter atomic: Whether `body`'s statements must be one transaction when the write runs
-    ///   alone (in a group, its savepoint makes them one); a single statement is atomic by itself.
+    /// Runs `body` in the next group commit and returns its result once that commit is committed and,
+    /// for a durable write, flushed to stable storage.
+    /// - Parameters:
+    ///   - atomic: Whether `body`'s statements must be one transaction when the write runs alone (in a
+    ///     group, its savepoint makes them one); a single statement is atomic by itself.
+    ///   - durability: Whether to wait for the WAL's flush (``Durability``).
     func write<T: Sendable>(
-        _ action: String, atomic: Bool = false, _ body: @escaping @Sendable (SQLiteHandle) throws -> T
+        _ action: String, atomic: Bool = false, durability: Durability = .durable, _ body: @escaping @Sendable (SQLiteHandle) throws -> T
     ) async throws(DirectoryError) -> T {
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<any Sendable, DirectoryError>, Never>) in
-            let write = PendingWrite(action: action, isAtomic: atomic, body: { try body($0) }, continuation: continuation)
+        let result = await withCheckedContinuation { (continuation: WALFlusher.Continuation) in
+            let write = PendingWrite(action: action, isAtomic: atomic, durability: durability, body: { try body($0) }, continuation: continuation)
             let schedule: Bool? = state.withLock { state in
                 guard !state.isClosed else { return nil }
                 state.pending.append(write)
@@ -468,23 +487,23 @@ private final class Writer: @unchecked Sendable {
     }
 
     /// Runs `body` alone on the writing connection, outside any group (an import, which has a
-    /// transaction of its own).
+    /// transaction of its own), and returns once it is durable.
     func alone(_ action: String, _ body: @escaping @Sendable (SQLiteHandle) throws -> Void) async throws(DirectoryError) {
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, DirectoryError>, Never>) in
+        let result = await withCheckedContinuation { (continuation: WALFlusher.Continuation) in
             queue.async { [self] in
                 guard let handle, !state.withLock({ $0.isClosed }) else { return continuation.resume(returning: .failure(closed(action))) }
                 do {
                     try body(handle)
-                    continuation.resume(returning: .success(()))
+                    flusher.flush([(continuation, .success(()))])
                 } catch {
                     continuation.resume(returning: .failure(SQLiteStore.translate(error, doing: action)))
                 }
             }
         }
-        try result.get()
+        _ = try result.get()
     }
 
-    /// Refuses new writes, lets the queued ones commit, then closes the connection.
+    /// Refuses new writes, lets the queued ones commit and flush, then closes the connection.
     func close() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             state.withLock { $0.isClosed = true }
@@ -493,9 +512,11 @@ private final class Writer: @unchecked Sendable {
                 continuation.resume()
             }
         }
+        await flusher.finish()
     }
 
-    /// One turn of the queue: commits every pending write as one group and resumes their callers.
+    /// One turn of the queue: commits every pending write as one group, resumes the callers of the
+    /// deferred ones and of those that failed, and hands the durable ones to the flusher.
     private func commitPending() {
         let group = state.withLock { state in
             defer {
@@ -506,7 +527,15 @@ private final class Writer: @unchecked Sendable {
             return state.pending
         }
         let results = commit(group)
-        for (write, result) in zip(group, results) { write.continuation.resume(returning: result) }
+        var durable: [(WALFlusher.Continuation, Result<any Sendable, DirectoryError>)] = []
+        for (write, result) in zip(group, results) {
+            if write.durability == .durable, case .success = result {
+                durable.append((write.continuation, result))
+            } else {
+                write.continuation.resume(returning: result)
+            }
+        }
+        if !durable.isEmpty { flusher.flush(durable) }
     }
 
     /// Runs `group` in one transaction, each write in a savepoint of its own. A lone write runs as it
@@ -554,5 +583,100 @@ private final class Writer: @unchecked Sendable {
 
     private func closed(_ action: String) -> DirectoryError {
         .closed("the database '\(path)' is closed; cannot \(action)")
+    }
+}
+
+// MARK: - Flushing the WAL
+
+/// Makes committed writes durable: `fsync` of the WAL file on a queue of its own, so the writing
+/// connection never waits for the disk. Callers handed over while a flush is running wait for the
+/// next one, so concurrent durable writes share each `fsync` (a group commit of the flushes).
+///
+/// The WAL only grows by appending (or restarts from its start after a checkpoint has copied and
+/// synced every frame into the database file), so one `fsync` of it makes every commit appended
+/// before it durable, deferred ones included. The file is opened when first needed, after the
+/// first commit has created it, and its directory is synced once so that the file itself survives.
+private final class WALFlusher: @unchecked Sendable {
+    typealias Continuation = CheckedContinuation<Result<any Sendable, DirectoryError>, Never>
+
+    private let queue = DispatchQueue(label: "gatehouse.directory.sqlite.flush")
+    private let state = Mutex(State())
+    private let databasePath: String
+    private let logger: Logger
+    /// The WAL file, opened on `queue` at the first flush; -1 until then and after `close()`.
+    private var descriptor: Int32 = -1
+
+    private struct State {
+        var waiting: [(Continuation, Result<any Sendable, DirectoryError>)] = []
+        var isScheduled = false
+        var flushes = 0
+    }
+
+    init(databasePath: String, logger: Logger) {
+        self.databasePath = databasePath
+        self.logger = logger
+    }
+
+    var flushes: Int { state.withLock { $0.flushes } }
+
+    /// Resumes each caller with its result after the next `fsync` of the WAL (with a `storage` error
+    /// instead if that `fsync` fails).
+    func flush(_ callers: [(Continuation, Result<any Sendable, DirectoryError>)]) {
+        let schedule = state.withLock { state in
+            state.waiting.append(contentsOf: callers)
+            defer { state.isScheduled = true }
+            return !state.isScheduled
+        }
+        if schedule { queue.async { self.flushWaiting() } }
+    }
+
+    /// Waits for the flushes already asked for, then closes the file.
+    func finish() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            queue.async { [self] in
+                if descriptor >= 0 { _ = close(descriptor) }
+                descriptor = -1
+                continuation.resume()
+            }
+        }
+    }
+
+    private func flushWaiting() {
+        let callers = state.withLock { state in
+            defer {
+                state.waiting = []
+                state.isScheduled = false
+                state.flushes += 1
+            }
+            return state.waiting
+        }
+        let failure = sync()
+        for (continuation, result) in callers {
+            continuation.resume(returning: failure.map { .failure($0) } ?? result)
+        }
+    }
+
+    /// `fsync` of the WAL; nil when it succeeded.
+    private func sync() -> DirectoryError? {
+        let walPath = databasePath + "-wal"
+        if descriptor < 0 {
+            let opened = open(walPath, O_RDONLY | O_CLOEXEC)
+            guard opened >= 0 else { return failed("open", walPath) }
+            descriptor = opened
+            // The WAL file was created by the first commit: its directory entry must be durable too.
+            let directory = (walPath as NSString).deletingLastPathComponent
+            let directoryDescriptor = open(directory.isEmpty ? "." : directory, O_RDONLY | O_CLOEXEC)
+            guard directoryDescriptor >= 0 else { return failed("open the folder of", walPath) }
+            defer { _ = close(directoryDescriptor) }
+            guard fsync(directoryDescriptor) == 0 else { return failed("fsync the folder of", walPath) }
+        }
+        guard fsync(descriptor) == 0 else { return failed("fsync", walPath) }
+        return nil
+    }
+
+    private func failed(_ what: String, _ walPath: String) -> DirectoryError {
+        let reason = String(cString: strerror(errno))
+        logger.critical("cannot \(what) the WAL; committed writes may not be durable", metadata: ["path": "\(walPath)", "error": "\(reason)"])
+        return .storage("cannot \(what) '\(walPath)' (\(reason)): the write is committed but may not survive a power cut")
     }
 }

@@ -28,19 +28,22 @@ struct PendingUpstreamLogins: Sendable {
 
     let store: any DirectoryStore
 
-    /// Keeps `pending` under `token` until the answer comes back or the lifetime ends.
+    /// Keeps `pending` under `token` until the answer comes back or the lifetime ends. Like the login
+    /// transaction it belongs to, it is a ``Durability/deferred`` write.
     func save(_ pending: PendingUpstreamLogin, token: String, now: Date) async throws {
-        try await store.putEphemeral(
-            namespace: Self.namespace, key: Tokens.digest(token), value: JSONEncoder().encode(pending),
+        let entry = EphemeralWrite.put(
+            namespace: Self.namespace, key: Tokens.digest(token), value: try JSONEncoder().encode(pending),
             expiresAt: now.addingTimeInterval(Self.lifetime))
+        try await store.writeEphemeral([entry], durability: .deferred)
     }
 
     /// The pending login `token` stands for, removed from the store; nil when unknown, expired or
-    /// already taken.
+    /// already taken. (Replay of the answer is refused by the assertion replay cache, a durable
+    /// write; this removal is deferred.)
     func take(token: String, now: Date) async throws -> PendingUpstreamLogin? {
         let key = Tokens.digest(token)
         guard let data = try await store.ephemeral(namespace: Self.namespace, key: key, now: now) else { return nil }
-        try await store.deleteEphemeral(namespace: Self.namespace, key: key)
+        try await store.writeEphemeral([.delete(namespace: Self.namespace, key: key)], durability: .deferred)
         return try JSONDecoder().decode(PendingUpstreamLogin.self, from: data)
     }
 }

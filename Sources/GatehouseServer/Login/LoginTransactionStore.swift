@@ -40,19 +40,20 @@ public struct LoginTransactionStore: Sendable {
         return now < transaction.expiresAt ? .found(transaction) : .expired(transaction)
     }
 
-    /// Writes (creates or replaces) a transaction.
+    /// Writes (creates or replaces) a transaction. The write is ``Durability/deferred``: a login in
+    /// progress that a power cut loses is simply started again.
     public func save(_ transaction: LoginTransaction) async throws {
         let data = try RecordJSON.encoder.encode(transaction)
-        try await store.putEphemeral(
-            namespace: Self.namespace, key: transaction.id.rawValue, value: data,
-            expiresAt: transaction.expiresAt.addingTimeInterval(Self.grace))
+        try await store.writeEphemeral(
+            [.put(namespace: Self.namespace, key: transaction.id.rawValue, value: data, expiresAt: transaction.expiresAt.addingTimeInterval(Self.grace))],
+            durability: .deferred)
         recent.remember(transaction, transaction.id.rawValue, storedAs: data)
     }
 
     /// Forgets a transaction (it finished).
     public func delete(_ id: LoginTransactionID) async throws {
         recent.forget(id.rawValue)
-        try await store.deleteEphemeral(namespace: Self.namespace, key: id.rawValue)
+        try await store.writeEphemeral([Self.deletion(id)], durability: .deferred)
     }
 
     /// The store write that deletes a transaction, for a caller that makes it with others in one step.
@@ -67,18 +68,20 @@ extension LoginTransactionStore {
 
     /// Runs `body` while holding the transaction's lock, so two submissions of one page (a double
     /// click, two nodes) are never processed at once; the lock expires by itself after 30 seconds
-    /// should a node die holding it.
+    /// should a node die holding it. Taking and releasing the lock are ``Durability/deferred`` writes:
+    /// a lock only matters while its holder runs.
     /// - Returns: nil when another request holds the lock.
     func withLock<T: Sendable>(_ id: LoginTransactionID, now: Date, _ body: () async throws -> T) async throws -> T? {
         guard try await store.insertEphemeralIfAbsent(
-            namespace: Self.lockNamespace, key: id.rawValue, value: Data(), expiresAt: now.addingTimeInterval(30), now: now)
+            namespace: Self.lockNamespace, key: id.rawValue, value: Data(), expiresAt: now.addingTimeInterval(30), now: now, durability: .deferred)
         else { return nil }
+        let release = EphemeralWrite.delete(namespace: Self.lockNamespace, key: id.rawValue)
         do {
             let result = try await body()
-            try await store.deleteEphemeral(namespace: Self.lockNamespace, key: id.rawValue)
+            try await store.writeEphemeral([release], durability: .deferred)
             return result
         } catch {
-            try? await store.deleteEphemeral(namespace: Self.lockNamespace, key: id.rawValue)
+            try? await store.writeEphemeral([release], durability: .deferred)
             throw error
         }
     }

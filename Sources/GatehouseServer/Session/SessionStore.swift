@@ -69,6 +69,8 @@ public struct SessionStore: Sendable {
 
     /// Stores `record` under a new cookie value and returns it; the previous cookie of the same `sid`
     /// (if any) stops working, so a login always ends with a fresh cookie (no session fixation).
+    /// The write is ``Durability/deferred``: a session that a power cut loses only asks its user to
+    /// log in again (and, being one atomic write, the previous cookie then still stands as it was).
     /// - Parameter also: Other ephemeral writes made in the same atomic store write (the login
     ///   transaction this session ends, say).
     public func save(_ record: SessionRecord, now: Date, also: [EphemeralWrite] = []) async throws -> String {
@@ -84,13 +86,14 @@ public struct SessionStore: Sendable {
         let data = try RecordJSON.encoder.encode(record)
         writes.append(.put(namespace: Self.namespace, key: key, value: data, expiresAt: expiresAt))
         writes.append(.put(namespace: Self.sidNamespace, key: record.session.sid, value: Data(key.utf8), expiresAt: expiresAt))
-        try await store.writeEphemeral(writes + also)
+        try await store.writeEphemeral(writes + also, durability: .deferred)
         recent.remember(record, key, storedAs: data)
         return cookie
     }
 
-    /// Ends the session with this `sid` for every app: its record and index are deleted at once.
-    /// Ending a session that does not exist (any more) does nothing.
+    /// Ends the session with this `sid` for every app: its record and index are deleted at once, in a
+    /// durable write (a logout must survive a power cut). Ending a session that does not exist (any
+    /// more) does nothing.
     public func end(sid: String) async throws {
         var writes: [EphemeralWrite] = [.delete(namespace: Self.sidNamespace, key: sid)]
         if let key = try await store.ephemeral(namespace: Self.sidNamespace, key: sid, now: .distantPast) {

@@ -37,7 +37,10 @@ struct TokenStore: Sendable {
     }
 
     /// Writes several records in one atomic store write (one commit for the access and refresh
-    /// tokens of a response).
+    /// tokens of a response). The write is ``Durability/deferred``: a code or token that a power cut
+    /// loses is only unknown afterwards (its holder signs in again). What must never be lost — a code
+    /// or refresh token marked used, a revoked grant — goes through ``claim(namespace:key:value:expiresAt:now:)``,
+    /// which is durable.
     func put(_ records: [(record: any Encodable & Sendable, namespace: String, key: String, expiresAt: Date)]) async throws(OAuthError) {
         var writes: [EphemeralWrite] = []
         var encoded: [(record: any Sendable, key: String, data: Data)] = []
@@ -50,7 +53,7 @@ struct TokenStore: Sendable {
                 throw .serverError("cannot encode a \(entry.namespace) record")
             }
         }
-        try await run { try await store.writeEphemeral(writes) }
+        try await run { try await store.writeEphemeral(writes, durability: .deferred) }
         for entry in encoded { recent.remember(entry.record, entry.key, storedAs: entry.data) }
     }
 

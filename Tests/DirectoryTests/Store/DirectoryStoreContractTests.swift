@@ -320,6 +320,7 @@ struct SQLiteStoreTests {
         defer { directory.cleanUp() }
         let store = try await SQLiteStore.open(path: directory.path("gatehouse.sqlite"))
         try await store.replaceDirectory(with: contractConfig)
+        let flushesBefore = store.walFlushes
         let failures = await withTaskGroup(of: DirectoryError.Code?.self) { group in
             for n in 0..<40 {
                 group.addTask {
@@ -346,8 +347,10 @@ struct SQLiteStoreTests {
         }
         #expect(try await store.user(id: "u-mallory") == nil)
         let commits = store.groupCommits
+        let flushes = store.walFlushes - flushesBefore
         try await store.close()
         #expect(commits < 40, "40 concurrent writes took \(commits) commits")
+        #expect(flushes >= 1 && flushes <= commits, "40 concurrent writes took \(flushes) flushes of the WAL in \(commits) commits")
     }
 
     @Test("closing while writes queue: each write is either committed or fails with closed, and none waits forever")
@@ -399,6 +402,35 @@ struct SQLiteStoreTests {
         try await store.deleteEphemeral(namespace: "tx", key: "k")
         #expect(try await store.ephemeral(namespace: "tx", key: "k", now: now) == nil)
         try await store.close()
+    }
+
+    @Test("a durable write returns after a flush of the WAL; a deferred one is visible at once, waits for none, and is kept")
+    func durability() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let path = directory.path("gatehouse.sqlite")
+        let store = try await SQLiteStore.open(path: path)
+        let expiry = now.addingTimeInterval(60)
+        try await store.putEphemeral(namespace: "tx", key: "durable", value: Data([1]), expiresAt: expiry)
+        let flushes = store.walFlushes
+        #expect(flushes >= 1)
+
+        for n in 0..<10 {
+            try await store.writeEphemeral([.put(namespace: "tx", key: "deferred-\(n)", value: Data([UInt8(n)]), expiresAt: expiry)], durability: .deferred)
+            #expect(try await store.ephemeral(namespace: "tx", key: "deferred-\(n)", now: now) == Data([UInt8(n)]))
+        }
+        #expect(try await store.insertEphemeralIfAbsent(namespace: "lock", key: "l", value: Data(), expiresAt: expiry, now: now, durability: .deferred))
+        #expect(!(try await store.insertEphemeralIfAbsent(namespace: "lock", key: "l", value: Data(), expiresAt: expiry, now: now, durability: .deferred)))
+        #expect(store.walFlushes == flushes, "deferred writes waited for a flush")
+
+        #expect(try await store.insertEphemeralIfAbsent(namespace: "used", key: "code", value: Data(), expiresAt: expiry, now: now))
+        #expect(store.walFlushes > flushes, "a durable marker returned without a flush")
+        try await store.close()
+
+        let reopened = try await SQLiteStore.open(path: path)
+        #expect(try await reopened.ephemeral(namespace: "tx", key: "deferred-9", now: now) == Data([9]))
+        #expect(try await reopened.ephemeral(namespace: "lock", key: "l", now: now) == Data())
+        try await reopened.close()
     }
 
     @Test("the database runs in WAL mode")
