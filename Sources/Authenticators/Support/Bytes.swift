@@ -8,6 +8,7 @@ public enum Bytes {
     ///
     /// Every byte is visited and the differences are OR-ed together, so an attacker timing a failed
     /// comparison learns nothing about how many leading bytes were right.
+    @inlinable
     public static func constantTimeEquals(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
         guard a.count == b.count else { return false }
         var difference: UInt8 = 0

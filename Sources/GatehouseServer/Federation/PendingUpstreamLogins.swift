@@ -32,7 +32,7 @@ struct PendingUpstreamLogins: Sendable {
     /// transaction it belongs to, it is a ``Durability/deferred`` write.
     func save(_ pending: PendingUpstreamLogin, token: String, now: Date) async throws {
         let entry = EphemeralWrite.put(
-            namespace: Self.namespace, key: Tokens.digest(token), value: try JSONEncoder().encode(pending),
+            namespace: Self.namespace, key: Tokens.digest(token), value: try RecordJSON.encoder.encode(pending),
             expiresAt: now.addingTimeInterval(Self.lifetime))
         try await store.writeEphemeral([entry], durability: .deferred)
     }
@@ -44,6 +44,6 @@ struct PendingUpstreamLogins: Sendable {
         let key = Tokens.digest(token)
         guard let data = try await store.ephemeral(namespace: Self.namespace, key: key, now: now) else { return nil }
         try await store.writeEphemeral([.delete(namespace: Self.namespace, key: key)], durability: .deferred)
-        return try JSONDecoder().decode(PendingUpstreamLogin.self, from: data)
+        return try RecordJSON.decoder.decode(PendingUpstreamLogin.self, from: data)
     }
 }

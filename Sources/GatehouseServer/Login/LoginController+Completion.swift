@@ -67,7 +67,7 @@ extension LoginController {
         guard !hooks.isFirstParty(transaction.authorization.clientID) else { return false }
         if transaction.authorization.prompt.contains("consent") { return true }
         let granted = try await runtime.store.credential(user: result.subject, kind: Self.consentSlot(transaction.authorization.clientID))
-            .flatMap { try? JSONDecoder().decode([String].self, from: $0) } ?? []
+            .flatMap { try? RecordJSON.decoder.decode([String].self, from: $0) } ?? []
         return !Set(transaction.authorization.scopes).isSubset(of: granted)
     }
 
@@ -76,9 +76,9 @@ extension LoginController {
         let app = transaction.authorization.clientID
         let slot = Self.consentSlot(app)
         let granted = try await runtime.store.credential(user: result.subject, kind: slot)
-            .flatMap { try? JSONDecoder().decode([String].self, from: $0) } ?? []
+            .flatMap { try? RecordJSON.decoder.decode([String].self, from: $0) } ?? []
         let scopes = Array(Set(granted).union(transaction.authorization.scopes)).sorted()
-        try await runtime.store.setCredential(user: result.subject, kind: slot, data: try JSONEncoder().encode(scopes))
+        try await runtime.store.setCredential(user: result.subject, kind: slot, data: try RecordJSON.encoder.encode(scopes))
     }
 
     /// The credential slot holding the scopes a user allowed an app.

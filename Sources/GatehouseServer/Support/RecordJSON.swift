@@ -1,12 +1,10 @@
+import Directory
 import Foundation
 
 /// The JSON coders of the records the server keeps in the store's ephemeral entries (sessions, login
-/// transactions): made once, keys sorted so equal records are equal bytes.
+/// transactions): keys sorted so equal records are equal bytes; ``RecordEncoder`` writes what
+/// `JSONEncoder` would, faster.
 enum RecordJSON {
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return encoder
-    }()
+    static let encoder = RecordEncoder()
     static let decoder = JSONDecoder()
 }

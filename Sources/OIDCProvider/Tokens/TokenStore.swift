@@ -124,11 +124,7 @@ struct TokenStore: Sendable {
         }
     }
 
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .secondsSince1970
-        return encoder
-    }()
+    private static let encoder = RecordEncoder(dates: .secondsSince1970)
 
     private static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()

@@ -1,0 +1,354 @@
+import Foundation
+
+/// Encodes the records kept in the store's ephemeral entries (sessions, codes, tokens, login
+/// transactions) as JSON, in the format Foundation's `JSONEncoder` writes with its default strategies
+/// and `.sortedKeys`, so `JSONDecoder` reads it back — in a fraction of the time.
+///
+/// What it writes, as `JSONEncoder` does: objects with their keys sorted (by their UTF-8 bytes) and a
+/// key encoded twice keeping its last value; `Date` as its own `Encodable` makes it (seconds since
+/// 2001 as a number) or, with ``DateFormat/secondsSince1970``, as `JSONEncoder`'s strategy of that
+/// name does; `Data` as a base64 string; `URL` as its absolute string; `Decimal` as a number;
+/// a `nil` optional left out; a non-finite floating-point number refused with
+/// `EncodingError.invalidValue`. Numbers are written in Swift's shortest round-trip form, so every
+/// value decodes to exactly what was encoded.
+///
+/// ```swift
+/// let data = try RecordEncoder().encode(record)
+/// let back = try JSONDecoder().decode(Record.self, from: data)  // == record
+/// ```
+public struct RecordEncoder: Sendable {
+    /// How dates are written.
+    public enum DateFormat: Sendable {
+        /// As `Date` encodes itself (`JSONEncoder`'s default `.deferredToDate`): seconds since 2001-01-01.
+        case secondsSinceReferenceDate
+        /// Seconds since 1970-01-01 (`JSONEncoder`'s `.secondsSince1970`).
+        case secondsSince1970
+    }
+
+    /// How dates are written.
+    public let dates: DateFormat
+
+    /// Creates an encoder.
+    public init(dates: DateFormat = .secondsSinceReferenceDate) { self.dates = dates }
+
+    /// The JSON of `value`.
+    /// - Throws: `EncodingError.invalidValue` for a non-finite floating-point number, or when `value`
+    ///   (or a value inside it) encodes nothing at all.
+    public func encode<Value: Encodable>(_ value: Value) throws -> Data {
+        let root = try RecordNode.of(value, codingPath: [], dates: dates)
+        var output: [UInt8] = []
+        output.reserveCapacity(1024)
+        try root.write(into: &output, codingPath: [])
+        return Data(output)
+    }
+}
+
+// MARK: - The tree
+
+/// One encoded value. Objects and arrays are boxes, because a container is handed out before it is
+/// filled.
+enum RecordNode {
+    case string(String)
+    case integer(Int64)
+    case unsigned(UInt64)
+    case double(Double)
+    /// A number already in JSON form (a `Decimal`).
+    case numberText(String)
+    case bool(Bool)
+    case null
+    case object(RecordObject)
+    case array(RecordArray)
+    /// What an encoder handed out by `superEncoder` wrote, read when the tree is written.
+    case deferred(RecordEncoderCore)
+
+    /// The node of `value`, with the special cases `JSONEncoder` makes.
+    static func of<Value: Encodable>(_ value: Value, codingPath: [any CodingKey], dates: RecordEncoder.DateFormat) throws -> RecordNode {
+        switch value {
+        // The common leaves, reached through generic code (an array's elements, say), without an encoder.
+        case let string as String: return .string(string)
+        case let flag as Bool: return .bool(flag)
+        case let number as Int: return .integer(Int64(number))
+        case let number as Double: return .double(number)
+        case let date as Date where dates == .secondsSince1970: return .double(date.timeIntervalSince1970)
+        case let data as Data: return .string(data.base64EncodedString())
+        case let url as URL: return .string(url.absoluteString)
+        case let decimal as Decimal: return .numberText(decimal.description)
+        default:
+            let encoder = RecordEncoderCore(codingPath: codingPath, dates: dates)
+            try value.encode(to: encoder)
+            guard let node = encoder.node else {
+                throw EncodingError.invalidValue(
+                    value, .init(codingPath: codingPath, debugDescription: "\(Value.self) did not encode any value"))
+            }
+            return node
+        }
+    }
+
+    /// Appends the JSON of this node.
+    func write(into output: inout [UInt8], codingPath: [any CodingKey]) throws {
+        switch self {
+        case .string(let text): Self.writeString(text, into: &output)
+        case .integer(let number): output.append(contentsOf: String(number).utf8)
+        case .unsigned(let number): output.append(contentsOf: String(number).utf8)
+        case .double(let number):
+            guard number.isFinite else {
+                throw EncodingError.invalidValue(
+                    number, .init(codingPath: codingPath, debugDescription: "\(number) is not a valid JSON number"))
+            }
+            var text = number.description
+            if text.hasSuffix(".0") { text.removeLast(2) }
+            output.append(contentsOf: text.utf8)
+        case .numberText(let text): output.append(contentsOf: text.utf8)
+        case .bool(let flag): output.append(contentsOf: flag ? Self.trueBytes : Self.falseBytes)
+        case .null: output.append(contentsOf: Self.nullBytes)
+        case .object(let object): try object.write(into: &output, codingPath: codingPath)
+        case .array(let array):
+            output.append(UInt8(ascii: "["))
+            for (index, item) in array.items.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                try item.write(into: &output, codingPath: codingPath)
+            }
+            output.append(UInt8(ascii: "]"))
+        case .deferred(let encoder):
+            try (encoder.node ?? .object(RecordObject())).write(into: &output, codingPath: codingPath)
+        }
+    }
+
+    private static let trueBytes = Array("true".utf8)
+    private static let falseBytes = Array("false".utf8)
+    private static let nullBytes = Array("null".utf8)
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// A JSON string (RFC 8259 §7): `"` and `\` escaped, control characters as `\n`, `\t`… or `\u00XX`,
+    /// everything else as its UTF-8 bytes.
+    static func writeString(_ text: String, into output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x0A: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0D: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0x08: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
+            case 0x0C: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
+            case 0x00..<0x20:
+                output.append(contentsOf: Array("\\u00".utf8))
+                output.append(hexDigits[Int(byte >> 4)])
+                output.append(hexDigits[Int(byte & 0x0F)])
+            default: output.append(byte)
+            }
+        }
+        output.append(UInt8(ascii: "\""))
+    }
+}
+
+/// An object being filled: its members in the order they were encoded.
+final class RecordObject {
+    var members: [(key: String, value: RecordNode)] = []
+
+    /// Writes the members sorted by key; of a key encoded more than once, the last value.
+    func write(into output: inout [UInt8], codingPath: [any CodingKey]) throws {
+        let order = members.indices.sorted { left, right in
+            let (a, b) = (members[left].key, members[right].key)
+            return a == b ? left < right : a.utf8.lexicographicallyPrecedes(b.utf8)
+        }
+        output.append(UInt8(ascii: "{"))
+        var first = true
+        for (position, index) in order.enumerated() {
+            let member = members[index]
+            if position + 1 < order.count, members[order[position + 1]].key == member.key { continue }  // a later value wins
+            if !first { output.append(UInt8(ascii: ",")) }
+            first = false
+            RecordNode.writeString(member.key, into: &output)
+            output.append(UInt8(ascii: ":"))
+            try member.value.write(into: &output, codingPath: codingPath + [RecordKey(member.key)])
+        }
+        output.append(UInt8(ascii: "}"))
+    }
+}
+
+/// An array being filled.
+final class RecordArray {
+    var items: [RecordNode] = []
+}
+
+/// A coding key made of a string or an index (coding paths, `superEncoder`).
+struct RecordKey: CodingKey {
+    var stringValue: String
+    var intValue: Int?
+
+    init(_ string: String) { stringValue = string }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init(intValue: Int) {
+        stringValue = String(intValue)
+        self.intValue = intValue
+    }
+
+    static let superKey = RecordKey("super")
+}
+
+// MARK: - The Encoder
+
+/// The `Encoder` one value encodes itself into; `node` is what it wrote.
+final class RecordEncoderCore: Encoder {
+    let codingPath: [any CodingKey]
+    let dates: RecordEncoder.DateFormat
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+    var node: RecordNode?
+
+    init(codingPath: [any CodingKey], dates: RecordEncoder.DateFormat) {
+        self.codingPath = codingPath
+        self.dates = dates
+    }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        let object: RecordObject
+        if case .object(let existing)? = node {
+            object = existing
+        } else {
+            object = RecordObject()
+            node = .object(object)
+        }
+        return KeyedEncodingContainer(RecordKeyedContainer<Key>(object: object, codingPath: codingPath, dates: dates))
+    }
+
+    func unkeyedContainer() -> any UnkeyedEncodingContainer {
+        let array: RecordArray
+        if case .array(let existing)? = node {
+            array = existing
+        } else {
+            array = RecordArray()
+            node = .array(array)
+        }
+        return RecordUnkeyedContainer(array: array, codingPath: codingPath, dates: dates)
+    }
+
+    func singleValueContainer() -> any SingleValueEncodingContainer { RecordSingleValueContainer(encoder: self) }
+}
+
+struct RecordKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    let object: RecordObject
+    let codingPath: [any CodingKey]
+    let dates: RecordEncoder.DateFormat
+
+    private func set(_ node: RecordNode, _ key: Key) { object.members.append((key.stringValue, node)) }
+
+    mutating func encodeNil(forKey key: Key) throws { set(.null, key) }
+    mutating func encode(_ value: Bool, forKey key: Key) throws { set(.bool(value), key) }
+    mutating func encode(_ value: String, forKey key: Key) throws { set(.string(value), key) }
+    mutating func encode(_ value: Double, forKey key: Key) throws { set(.double(value), key) }
+    mutating func encode(_ value: Float, forKey key: Key) throws { set(.double(Double(value)), key) }
+    mutating func encode(_ value: Int, forKey key: Key) throws { set(.integer(Int64(value)), key) }
+    mutating func encode(_ value: Int8, forKey key: Key) throws { set(.integer(Int64(value)), key) }
+    mutating func encode(_ value: Int16, forKey key: Key) throws { set(.integer(Int64(value)), key) }
+    mutating func encode(_ value: Int32, forKey key: Key) throws { set(.integer(Int64(value)), key) }
+    mutating func encode(_ value: Int64, forKey key: Key) throws { set(.integer(value), key) }
+    mutating func encode(_ value: UInt, forKey key: Key) throws { set(.unsigned(UInt64(value)), key) }
+    mutating func encode(_ value: UInt8, forKey key: Key) throws { set(.unsigned(UInt64(value)), key) }
+    mutating func encode(_ value: UInt16, forKey key: Key) throws { set(.unsigned(UInt64(value)), key) }
+    mutating func encode(_ value: UInt32, forKey key: Key) throws { set(.unsigned(UInt64(value)), key) }
+    mutating func encode(_ value: UInt64, forKey key: Key) throws { set(.unsigned(value), key) }
+
+    mutating func encode<Value: Encodable>(_ value: Value, forKey key: Key) throws {
+        set(try RecordNode.of(value, codingPath: codingPath + [key], dates: dates), key)
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+        let nested = RecordObject()
+        set(.object(nested), key)
+        return KeyedEncodingContainer(RecordKeyedContainer<NestedKey>(object: nested, codingPath: codingPath + [key], dates: dates))
+    }
+
+    mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
+        let nested = RecordArray()
+        set(.array(nested), key)
+        return RecordUnkeyedContainer(array: nested, codingPath: codingPath + [key], dates: dates)
+    }
+
+    mutating func superEncoder() -> any Encoder { superEncoder(named: RecordKey.superKey) }
+
+    mutating func superEncoder(forKey key: Key) -> any Encoder { superEncoder(named: key) }
+
+    private func superEncoder(named key: some CodingKey) -> any Encoder {
+        let encoder = RecordEncoderCore(codingPath: codingPath + [key], dates: dates)
+        object.members.append((key.stringValue, .deferred(encoder)))
+        return encoder
+    }
+}
+
+struct RecordUnkeyedContainer: UnkeyedEncodingContainer {
+    let array: RecordArray
+    let codingPath: [any CodingKey]
+    let dates: RecordEncoder.DateFormat
+    var count: Int { array.items.count }
+
+    private var nextKey: RecordKey { RecordKey(intValue: array.items.count) }
+
+    mutating func encodeNil() throws { array.items.append(.null) }
+    mutating func encode(_ value: Bool) throws { array.items.append(.bool(value)) }
+    mutating func encode(_ value: String) throws { array.items.append(.string(value)) }
+    mutating func encode(_ value: Double) throws { array.items.append(.double(value)) }
+    mutating func encode(_ value: Float) throws { array.items.append(.double(Double(value))) }
+    mutating func encode(_ value: Int) throws { array.items.append(.integer(Int64(value))) }
+    mutating func encode(_ value: Int8) throws { array.items.append(.integer(Int64(value))) }
+    mutating func encode(_ value: Int16) throws { array.items.append(.integer(Int64(value))) }
+    mutating func encode(_ value: Int32) throws { array.items.append(.integer(Int64(value))) }
+    mutating func encode(_ value: Int64) throws { array.items.append(.integer(value)) }
+    mutating func encode(_ value: UInt) throws { array.items.append(.unsigned(UInt64(value))) }
+    mutating func encode(_ value: UInt8) throws { array.items.append(.unsigned(UInt64(value))) }
+    mutating func encode(_ value: UInt16) throws { array.items.append(.unsigned(UInt64(value))) }
+    mutating func encode(_ value: UInt32) throws { array.items.append(.unsigned(UInt64(value))) }
+    mutating func encode(_ value: UInt64) throws { array.items.append(.unsigned(value)) }
+
+    mutating func encode<Value: Encodable>(_ value: Value) throws {
+        array.items.append(try RecordNode.of(value, codingPath: codingPath + [nextKey], dates: dates))
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+        let nested = RecordObject()
+        let path = codingPath + [nextKey]
+        array.items.append(.object(nested))
+        return KeyedEncodingContainer(RecordKeyedContainer<NestedKey>(object: nested, codingPath: path, dates: dates))
+    }
+
+    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
+        let nested = RecordArray()
+        let path = codingPath + [nextKey]
+        array.items.append(.array(nested))
+        return RecordUnkeyedContainer(array: nested, codingPath: path, dates: dates)
+    }
+
+    mutating func superEncoder() -> any Encoder {
+        let encoder = RecordEncoderCore(codingPath: codingPath + [nextKey], dates: dates)
+        array.items.append(.deferred(encoder))
+        return encoder
+    }
+}
+
+struct RecordSingleValueContainer: SingleValueEncodingContainer {
+    let encoder: RecordEncoderCore
+    var codingPath: [any CodingKey] { encoder.codingPath }
+
+    private func set(_ node: RecordNode) { encoder.node = node }
+
+    mutating func encodeNil() throws { set(.null) }
+    mutating func encode(_ value: Bool) throws { set(.bool(value)) }
+    mutating func encode(_ value: String) throws { set(.string(value)) }
+    mutating func encode(_ value: Double) throws { set(.double(value)) }
+    mutating func encode(_ value: Float) throws { set(.double(Double(value))) }
+    mutating func encode(_ value: Int) throws { set(.integer(Int64(value))) }
+    mutating func encode(_ value: Int8) throws { set(.integer(Int64(value))) }
+    mutating func encode(_ value: Int16) throws { set(.integer(Int64(value))) }
+    mutating func encode(_ value: Int32) throws { set(.integer(Int64(value))) }
+    mutating func encode(_ value: Int64) throws { set(.integer(value)) }
+    mutating func encode(_ value: UInt) throws { set(.unsigned(UInt64(value))) }
+    mutating func encode(_ value: UInt8) throws { set(.unsigned(UInt64(value))) }
+    mutating func encode(_ value: UInt16) throws { set(.unsigned(UInt64(value))) }
+    mutating func encode(_ value: UInt32) throws { set(.unsigned(UInt64(value))) }
+    mutating func encode(_ value: UInt64) throws { set(.unsigned(value)) }
+
+    mutating func encode<Value: Encodable>(_ value: Value) throws {
+        set(try RecordNode.of(value, codingPath: codingPath, dates: encoder.dates))
+    }
+}
