@@ -22,8 +22,7 @@ let package = Package(
         // Only the malloc interposer: the default RuntimeInterposer trait needs a package this machine's
         // mirror does not have (and ARC counts are not measured here).
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
-        // The load driver's HTTP client, command line and PKCE/TOTP hashes: the versions the root package already uses.
-        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        // The load driver's command line, HTTP (on swift-nio) and PKCE/TOTP hashes: the versions the root package already uses.
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.0.0"),
@@ -52,10 +51,10 @@ let package = Package(
             dependencies: [
                 .product(name: "Authenticators", package: "gatehouse"),
                 .product(name: "Federation", package: "gatehouse"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "LoadDriver",

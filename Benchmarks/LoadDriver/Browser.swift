@@ -1,11 +1,9 @@
-import AsyncHTTPClient
-import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// One simulated browser: its own cookie jar and client address, sending requests through a shared
-/// `HTTPClient` without following redirects (the driver follows them itself, so it can read the
-/// authorization code out of the `Location` of the last one).
+/// One simulated browser: its own cookie jar and client address, sending requests over its load
+/// client's connection without following redirects (the driver follows them itself, so it can read
+/// the authorization code out of the `Location` of the last one).
 struct Browser {
     /// The server's base URL, `http://127.0.0.1:8080`, without a trailing slash.
     let server: String
@@ -13,7 +11,7 @@ struct Browser {
     /// counts its per-address attempt limit against it (docs/operations.md, "Behind a reverse proxy").
     /// Nil for an app's backend calling the token endpoint.
     let address: String?
-    private let client: HTTPClient
+    private let connection: HTTPConnection
     /// Cookies by name and path, as a browser keeps them (RFC 6265 §5.3).
     private var cookies: [CookieKey: String] = [:]
 
@@ -22,23 +20,28 @@ struct Browser {
         var path: String
     }
 
-    init(server: String, address: String?, client: HTTPClient) {
+    init(server: String, address: String?, connection: HTTPConnection) {
         self.server = server
         self.address = address
-        self.client = client
+        self.connection = connection
     }
 
     /// What came back.
     struct Reply {
         var status: Int
         var headers: HTTPHeaders
-        var body: String
+        /// The body as received.
+        var bytes: ByteBuffer
+
+        /// The body as text, decoded (UTF-8) only where a caller reads it: most replies are redirects
+        /// or JSON parsed from ``bytes``.
+        var body: String { String(decoding: bytes.readableBytesView, as: UTF8.self) }
 
         /// The `Location` header of a redirect.
         var location: String? { headers.first(name: "location") }
     }
 
-    /// `GET` a path (with its query) on the server, or an absolute URL.
+    /// `GET` a path (with its query) on the server, or an absolute URL on it.
     mutating func get(_ target: String) async throws -> Reply {
         try await send(.GET, target, body: nil, headers: [:])
     }
@@ -54,24 +57,32 @@ struct Browser {
     private mutating func send(
         _ method: HTTPMethod, _ target: String, body: String?, headers: [String: String], cookies sendCookies: Bool = true
     ) async throws -> Reply {
-        let url = target.hasPrefix("http") ? target : server + target
-        let path = Self.path(of: target)
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        if let address { request.headers.add(name: "x-forwarded-for", value: address) }
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        let requestTarget = try requestTarget(of: target)
+        let path = requestTarget.utf8.firstIndex(of: UInt8(ascii: "?")).map { requestTarget[..<$0] } ?? requestTarget[...]
+        var fields = HTTPHeaders()
+        if let address { fields.add(name: "x-forwarded-for", value: address) }
+        for (name, value) in headers { fields.add(name: name, value: value) }
         let cookieHeader = cookies.filter { sendCookies && Self.path(path, matches: $0.key.path) }.map { "\($0.key.name)=\($0.value)" }
-        if !cookieHeader.isEmpty { request.headers.add(name: "cookie", value: cookieHeader.joined(separator: "; ")) }
-        if let body { request.body = .bytes(ByteBuffer(string: body)) }
-        let response = try await client.execute(request, timeout: .seconds(30))
-        let bytes = try await response.body.collect(upTo: 1 << 20)
-        for line in response.headers["set-cookie"] { store(line) }
-        return Reply(status: Int(response.status.code), headers: response.headers, body: String(buffer: bytes))
+        if !cookieHeader.isEmpty { fields.add(name: "cookie", value: cookieHeader.joined(separator: "; ")) }
+        let response = try await connection.send(method, requestTarget, headers: fields, body: body.map { ByteBuffer(string: $0) })
+        for line in response.head.headers["set-cookie"] { store(line) }
+        return Reply(status: Int(response.head.status.code), headers: response.head.headers, bytes: response.body)
+    }
+
+    /// The request target (path and query) of `target`: a path as it is; an absolute URL on the
+    /// server without its origin. The driver talks to the server under test only.
+    private func requestTarget(of target: String) throws -> String {
+        guard target.hasPrefix("http://") || target.hasPrefix("https://") else { return target }
+        let rest = target.dropFirst(server.count)
+        guard target.hasPrefix(server), rest.isEmpty || rest.first == "/" || rest.first == "?" else {
+            throw LoginFailure("sent to \(target), not to the server \(server)")
+        }
+        return rest.first == "/" ? String(rest) : "/" + rest
     }
 
     /// Keeps or removes a cookie from a `Set-Cookie` line (name, value, `Path`, `Max-Age=0`).
     private mutating func store(_ line: String) {
-        let attributes = line.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+        let attributes = line.utf8.split(separator: UInt8(ascii: ";")).map { Self.trimmed(Substring($0)) }
         guard let pair = attributes.first, let equals = pair.firstIndex(of: "=") else { return }
         let name = String(pair[..<equals])
         let value = String(pair[pair.index(after: equals)...])
@@ -86,42 +97,16 @@ struct Browser {
         if expired { cookies[key] = nil } else { cookies[key] = value }
     }
 
-    private static func path(of target: String) -> String {
-        var rest = Substring(target)
-        if let scheme = rest.range(of: "://") {
-            rest = rest[scheme.upperBound...]
-            rest = rest.firstIndex(of: "/").map { rest[$0...] } ?? "/"
-        }
-        return String(rest.prefix { $0 != "?" })
+    /// `text` without the spaces and tabs around it.
+    private static func trimmed(_ text: Substring) -> Substring {
+        let isBlank = { (character: Character) in character == " " || character == "\t" }
+        let start = text.firstIndex { !isBlank($0) } ?? text.endIndex
+        let end = text.lastIndex { !isBlank($0) }.map(text.index(after:)) ?? start
+        return text[start..<end]
     }
 
     /// RFC 6265 §5.1.4 path-match.
-    private static func path(_ path: String, matches cookiePath: String) -> Bool {
+    private static func path(_ path: Substring, matches cookiePath: String) -> Bool {
         path == cookiePath || (path.hasPrefix(cookiePath) && (cookiePath.hasSuffix("/") || path.dropFirst(cookiePath.count).first == "/"))
-    }
-}
-
-/// `application/x-www-form-urlencoded` (the WHATWG URL standard's serializer).
-enum FormEncoding {
-    private static let unreserved: CharacterSet = {
-        var set = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)..<Unicode.Scalar(128)))
-        set.insert(charactersIn: "-._*")
-        return set
-    }()
-
-    static func encode(_ fields: [(String, String)]) -> String {
-        fields.map { escape($0.0) + "=" + escape($0.1) }.joined(separator: "&")
-    }
-
-    static func escape(_ text: String) -> String {
-        (text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text).replacingOccurrences(of: "%20", with: "+")
-    }
-
-    /// The query parameters of a URL, decoded.
-    static func query(of url: String) -> [String: String] {
-        guard let items = URLComponents(string: url)?.queryItems else { return [:] }
-        var result: [String: String] = [:]
-        for item in items { result[item.name] = item.value ?? "" }
-        return result
     }
 }

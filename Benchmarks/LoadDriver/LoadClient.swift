@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 
 /// What a run measures; each client repeats one complete operation of it (docs/performance.md §5).
@@ -18,7 +17,8 @@ enum Scenario: String, CaseIterable, Sendable {
 }
 
 /// One of the concurrent clients: a browser with its cookie jar, the app's backend that redeems codes,
-/// and the state a scenario carries from one repetition to the next.
+/// and the state a scenario carries from one repetition to the next. Its requests, one at a time,
+/// all go over one keep-alive connection.
 struct LoadClient {
     let scenario: Scenario
     let apps: BenchmarkDirectory.AppPair
@@ -26,7 +26,7 @@ struct LoadClient {
     let identityProvider: TestIdentityProvider?
     let number: Int
     private let server: String
-    private let http: HTTPClient
+    private let connection: HTTPConnection
     private var browser: Browser
     private var backend: Browser
     private var refreshToken: String?
@@ -35,7 +35,7 @@ struct LoadClient {
 
     init(
         number: Int, scenario: Scenario, apps: BenchmarkDirectory.AppPair, pool: UserPool, identityProvider: TestIdentityProvider?,
-        server: String, http: HTTPClient
+        server: String, connection: HTTPConnection
     ) {
         self.number = number
         self.identityProvider = identityProvider
@@ -43,10 +43,13 @@ struct LoadClient {
         self.apps = apps
         self.pool = pool
         self.server = server
-        self.http = http
-        browser = Browser(server: server, address: nil, client: http)
-        backend = Browser(server: server, address: nil, client: http)
+        self.connection = connection
+        browser = Browser(server: server, address: nil, connection: connection)
+        backend = Browser(server: server, address: nil, connection: connection)
     }
+
+    /// The executor a task driving this client should prefer: its connection's event loop.
+    var executor: EventLoopTaskExecutor { connection.executor }
 
     /// The scope of every authorization request: `offline_access` only where refresh tokens are exchanged.
     private var scope: String { scenario == .token ? "openid email profile offline_access" : "openid email profile" }
@@ -106,6 +109,6 @@ struct LoadClient {
     private mutating func newBrowser() -> Browser {
         browsers += 1
         let address = "10.\(number % 250).\(browsers / 250 % 250).\(browsers % 250 + 1)"
-        return Browser(server: server, address: address, client: http)
+        return Browser(server: server, address: address, connection: connection)
     }
 }

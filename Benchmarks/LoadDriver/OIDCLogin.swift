@@ -1,6 +1,7 @@
 import Authenticators
 import Crypto
 import Foundation
+import NIOCore
 
 /// An app of the benchmark directory, as the driver plays it: a confidential client with
 /// `client_secret_basic` (docs/apps.md).
@@ -28,14 +29,14 @@ struct AuthorizationAttempt {
     let verifier = randomURLSafe(32)
 
     /// `BASE64URL(SHA256(verifier))`.
-    var challenge: String { base64URL(Data(SHA256.hash(data: Data(verifier.utf8)))) }
+    var challenge: String { Bytes.base64URL(SHA256.hash(data: Array(verifier.utf8))) }
 
     /// The `/authorize` URL (path and query) for `app`.
     func url(_ app: LoadApp, scope: String) -> String {
         "/authorize?" + FormEncoding.encode([
             ("response_type", "code"), ("client_id", app.id), ("redirect_uri", app.redirectURI), ("scope", scope),
             ("state", state), ("nonce", nonce), ("code_challenge", challenge), ("code_challenge_method", "S256"),
-        ]).replacingOccurrences(of: "+", with: "%20")
+        ], spaceAsPlus: false)
     }
 }
 
@@ -100,11 +101,12 @@ extension Browser {
                 reply = try await get(location)
                 continue
             }
-            guard reply.status == 200, let page = LoginPage(html: reply.body), let user else {
+            let html = reply.body
+            guard reply.status == 200, let page = LoginPage(html: html), let user else {
                 throw LoginFailure(user == nil ? "the SSO session did not stand in" : "unexpected login page", reply)
             }
             let answer: (String, String)
-            switch LoginPage.prompt(of: reply.body) {
+            switch LoginPage.prompt(of: html) {
             case "email"?:
                 answer = ("email", user.email)
             case "password"?:
@@ -137,24 +139,24 @@ extension Browser {
 
     private mutating func token(_ form: [(String, String)], app: LoadApp) async throws -> TokenSet {
         let reply = try await post("/token", form: form, headers: ["authorization": app.basicAuthorization])
-        guard reply.status == 200, let tokens = try? JSONDecoder().decode(TokenSet.self, from: Data(reply.body.utf8)) else {
+        guard reply.status == 200, let tokens = try? JSONDecoder().decode(TokenSet.self, from: Data(reply.bytes.readableBytesView)) else {
             throw LoginFailure("the token endpoint refused", reply)
         }
         // A compact JWS has three parts; the driver does not verify it (that would spend the server's CPU).
-        guard let idToken = tokens.idToken, idToken.split(separator: ".").count == 3 else {
+        guard let idToken = tokens.idToken, idToken.utf8.split(separator: UInt8(ascii: ".")).count == 3 else {
             throw LoginFailure("the token response has no ID token", reply)
         }
         return tokens
     }
 }
 
-/// `count` random bytes, base64url without padding.
+/// `count` random bytes, base64url without padding (RFC 4648 §5).
 func randomURLSafe(_ count: Int) -> String {
-    base64URL(Data((0..<count).map { _ in UInt8.random(in: 0...255) }))
+    Bytes.base64URL(randomBytes(count))
 }
 
-/// RFC 4648 §5 without padding.
-func base64URL(_ data: Data) -> String {
-    data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-        .replacingOccurrences(of: "=", with: "")
+/// `count` random bytes from BoringSSL's generator, in one call: `UInt8.random(in:)` would ask the
+/// kernel for each byte.
+func randomBytes(_ count: Int) -> [UInt8] {
+    SymmetricKey(size: SymmetricKeySize(bitCount: count * 8)).withUnsafeBytes { Array($0) }
 }

@@ -1,7 +1,5 @@
 import ArgumentParser
-import AsyncHTTPClient
 import Foundation
-import NIOCore
 
 extension Scenario: ExpressibleByArgument {}
 extension BenchmarkDirectory.Algorithm: ExpressibleByArgument {
@@ -43,23 +41,17 @@ extension GatehouseLoad {
             let warmup = try Self.seconds(warmup)
             let users = try JSONDecoder().decode([LoadUser].self, from: Data(contentsOf: URL(fileURLWithPath: setup + "/users.json")))
             let pool = UserPool(users)
-            let http = HTTPClient(
-                eventLoopGroup: HTTPClient.defaultEventLoopGroup,
-                configuration: HTTPClient.Configuration(
-                    redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(30)),
-                    connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 2 * clients)))
-
             let identityProvider = scenario == .brokeredSAML ? try TestIdentityProvider() : nil
-            var loadClients = (0..<clients).map {
+            var loadClients = try (0..<clients).map {
                 LoadClient(
                     number: $0, scenario: scenario, apps: BenchmarkDirectory.apps(alg), pool: pool, identityProvider: identityProvider,
-                    server: server, http: http)
+                    server: server, connection: try HTTPConnection(server: server))
             }
             if scenario != .brokeredSAML { try await pool.start() }
             // The first logins of the SSO and token scenarios, concurrently and not measured.
             loadClients = try await withThrowingTaskGroup(of: LoadClient.self) { group in
                 for client in loadClients {
-                    group.addTask {
+                    group.addTask(executorPreference: client.executor) {
                         var client = client
                         try await client.prepare()
                         return client
@@ -72,14 +64,13 @@ extension GatehouseLoad {
             let window = Window(from: start + .seconds(warmup), to: start + .seconds(warmup + duration))
             async let usage = CPUUsage.measure(window, serverPID: serverPID)
             let outcomes = await withTaskGroup(of: ClientOutcome.self) { group in
-                for client in loadClients { group.addTask { await Self.drive(client, window: window) } }
+                for client in loadClients { group.addTask(executorPreference: client.executor) { await Self.drive(client, window: window) } }
                 return await group.reduce(into: []) { $0.append($1) }
             }
             let report = Report(
                 scenario: scenario, algorithm: alg, clients: clients, warmup: warmup, duration: duration, outcomes: outcomes,
                 usage: try await usage, poolWaits: await pool.waits)
             print(report.text)
-            try await http.shutdown()
         }
 
         /// One client: repetitions until the window ends; latencies of those that finish inside it.

@@ -36,7 +36,7 @@ struct TestIdentityProvider: Sendable {
         let user = SAMLTestIdP.User(
             nameID: email, attributes: [Self.emailAttribute: [email], Self.nameAttribute: ["Load \(email)"]],
             sessionIndex: randomURLSafe(8))
-        let issued = try idp.response(to: request, user: user, now: Date()) { count in (0..<count).map { _ in UInt8.random(in: 0...255) } }
+        let issued = try idp.response(to: request, user: user, now: Date()) { count in randomBytes(count) }
         let form = issued.postForm(relayState: query["RelayState"])
         return (form.action, form.fields.map { ($0.name, $0.value) })
     }
