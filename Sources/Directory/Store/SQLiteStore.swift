@@ -42,6 +42,8 @@ public final class SQLiteStore: DirectoryStore {
     private let writer: Writer
     /// The reading connection; nil once closed.
     private let reader: Mutex<SQLiteHandle?>
+    /// Users decoded lately, with their stored bodies.
+    private let recentUsers = RecentlyDecoded<UserRecord>()
 
     private init(path: String, writer: sending SQLiteHandle, reader: sending SQLiteHandle, logger: Logger) {
         self.path = path
@@ -188,10 +190,22 @@ public final class SQLiteStore: DirectoryStore {
         }
     }
 
-    /// See ``DirectoryStore/user(id:)``.
+    /// See ``DirectoryStore/user(id:)``. Every token grant and SSO login reads its user: a body this
+    /// store read or wrote before is not decoded again (``RecentlyDecoded``).
     public func user(id: UserID) async throws(DirectoryError) -> UserRecord? {
-        try read("read a user") { connection in
-            try Self.bodies(connection, "SELECT body FROM users WHERE id = ?", [.text(id.rawValue)], as: UserRecord.self).first
+        let body: Data? = try read("read a user") { connection in
+            var body: Data?
+            try connection.query("SELECT body FROM users WHERE id = ?", [.text(id.rawValue)]) { body = $0.text(0).map { Data($0.utf8) } }
+            return body
+        }
+        guard let body else { return nil }
+        if let known = recentUsers.value(id.rawValue, storedAs: body) { return known }
+        do {
+            let user = try Self.decoder.decode(UserRecord.self, from: body)
+            recentUsers.remember(user, id.rawValue, storedAs: body)
+            return user
+        } catch {
+            throw .storage("a stored UserRecord cannot be decoded; the database may be corrupt", underlying: error)
         }
     }
 

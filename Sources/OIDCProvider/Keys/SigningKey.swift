@@ -1,5 +1,6 @@
 import Crypto
 import CryptoExtras
+import Directory
 import Foundation
 import JWTKit
 
@@ -57,9 +58,9 @@ struct SigningKey: Sendable {
         do {
             switch material {
             case .rsa(let key):
-                await collection.add(rsa: try Insecure.RSA.PrivateKey(backing: key), digestAlgorithm: .sha256, kid: kid)
+                await collection.add(rsa: try Insecure.RSA.PrivateKey(backing: key), digestAlgorithm: .sha256, kid: kid, serializer: Self.serializer)
             case .p256(let key):
-                await collection.add(ecdsa: try ES256PrivateKey(backing: key), kid: kid)
+                await collection.add(ecdsa: try ES256PrivateKey(backing: key), kid: kid, serializer: Self.serializer)
             }
         } catch {
             throw .keyGeneration("jwt-kit refused the \(algorithm.rawValue) key", underlying: error)
@@ -137,4 +138,17 @@ public struct SigningKeyGenerator: Sendable {
         }
         return try SigningKey(material: material, createdAt: now)
     }
+}
+
+extension SigningKey {
+    /// How the header and claims of the tokens a key signs are written: by ``TokenJSONEncoder``.
+    static let serializer = DefaultJWTSerializer(jsonEncoder: TokenJSONEncoder())
+}
+
+/// jwt-kit's JSON encoder for the tokens the provider signs: ``RecordEncoder``, with dates as seconds
+/// since 1970 (NumericDate, RFC 7519 §2) as jwt-kit's own encoder writes them.
+struct TokenJSONEncoder: JWTJSONEncoder {
+    private let encoder = RecordEncoder(dates: .secondsSince1970)
+
+    func encode<T: Encodable>(_ value: T) throws -> Data { try encoder.encode(value) }
 }

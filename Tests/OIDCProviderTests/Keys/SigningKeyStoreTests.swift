@@ -177,4 +177,21 @@ struct SigningKeyStoreTests {
         let unknownKid = Base64URL.encode(Array(#"{"alg":"ES256","kid":"nope","typ":"JWT"}"#.utf8))
         #expect(await keys.verify("\(unknownKid).\(parts[1]).\(parts[2])", as: Probe.self, now: now) == nil)
     }
+
+    @Test("a signed token's header and claims are plain JSON: NumericDates as whole seconds since 1970, no escaped slashes needed")
+    func signedSegmentsAreJSON() async throws {
+        struct Dated: JWTPayload {
+            var exp: ExpirationClaim
+            var iss: String
+            func verify(using algorithm: some JWTAlgorithm) async throws {}
+        }
+        let keys = try await open()
+        let token = try await keys.sign(Dated(exp: .init(value: Date(timeIntervalSince1970: 1_800_000_000)), iss: "https://idp.test/a"), algorithm: .rs256)
+        let parts = token.split(separator: ".").map(String.init)
+        let headerBytes = try #require(Base64URL.decode(parts[0]))
+        let header = try #require(try JSONSerialization.jsonObject(with: Data(headerBytes)) as? [String: Any])
+        #expect(header["alg"] as? String == "RS256" && header["typ"] as? String == "JWT" && header["kid"] is String)
+        let claims = String(decoding: try #require(Base64URL.decode(parts[1])), as: UTF8.self)
+        #expect(claims == #"{"exp":1800000000,"iss":"https://idp.test/a"}"#)
+    }
 }
