@@ -74,12 +74,15 @@ public struct LoginEnvironment: FlowEnvironment {
     // MARK: Password
 
     private func verifyPassword(email: String, password: Secret) async throws -> CredentialVerdict {
+        let hasher = settings.passwordHasher
+        let attempt = password.value
         guard let user = try await store.user(email: email), user.status == .active, let hash = user.passwordHash else {
-            settings.passwordHasher.verifyDummy(password.value)
+            _ = await HashingQueue.run { hasher.verifyDummy(attempt) }
             return .rejected
         }
         return try await limited(.passwordAttempts, of: user.id) {
-            try settings.passwordHasher.verify(password.value, against: hash) ? .accepted(try await userContext(user)) : .rejected
+            try await HashingQueue.run { () throws(AuthenticatorError) in try hasher.verify(attempt, against: hash) }
+                ? .accepted(try await userContext(user)) : .rejected
         }
     }
 
