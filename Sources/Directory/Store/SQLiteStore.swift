@@ -45,9 +45,9 @@ public final class SQLiteStore: DirectoryStore {
     /// Users decoded lately, with their stored bodies.
     private let recentUsers = RecentlyDecoded<UserRecord>()
 
-    private init(path: String, writer: sending SQLiteHandle, reader: sending SQLiteHandle, logger: Logger) {
+    private init(path: String, writer: sending SQLiteHandle, reader: sending SQLiteHandle, checkpointer: sending SQLiteHandle, logger: Logger) {
         self.path = path
-        self.writer = Writer(handle: writer, path: path, logger: logger)
+        self.writer = Writer(handle: writer, checkpointer: checkpointer, path: path, logger: logger)
         self.reader = Mutex(reader)
     }
 
@@ -55,6 +55,8 @@ public final class SQLiteStore: DirectoryStore {
     var groupCommits: Int { writer.groupCommits }
     /// How many times the WAL has been flushed to stable storage (for tests: deferred writes wait for none).
     var walFlushes: Int { writer.walFlushes }
+    /// How many checkpoints have run (for tests: they run beside the writer, not in it).
+    var checkpoints: Int { writer.checkpoints }
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     /// - Parameters:
@@ -80,8 +82,9 @@ public final class SQLiteStore: DirectoryStore {
             try writer.execute("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON")
             try migrate(writer, path: path, logger: logger)
             // From here on a commit does not wait for the disk; the writer's flusher syncs the WAL
-            // before a durable write returns (see `Writer`).
-            try writer.execute("PRAGMA synchronous = NORMAL")
+            // before a durable write returns, and its checkpointer copies the WAL into the database
+            // file beside it (see `Writer`).
+            try writer.execute("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0")
         } catch {
             throw translate(error, doing: "open the database '\(path)'")
         }
@@ -92,7 +95,14 @@ public final class SQLiteStore: DirectoryStore {
         } catch {
             throw .storage("cannot open a reading connection to the database '\(path)'", underlying: error)
         }
-        return SQLiteStore(path: path, writer: writer, reader: reader, logger: logger)
+        let checkpointer: SQLiteHandle
+        do {
+            checkpointer = try SQLiteHandle(path: path)
+            try checkpointer.execute("PRAGMA synchronous = NORMAL")
+        } catch {
+            throw .storage("cannot open a checkpointing connection to the database '\(path)'", underlying: error)
+        }
+        return SQLiteStore(path: path, writer: writer, reader: reader, checkpointer: checkpointer, logger: logger)
     }
 
     /// Closes the database after the writes already queued (each is committed or fails). Later calls
@@ -433,12 +443,19 @@ extension SQLiteHandle {
 /// handed to the ``WALFlusher``, which resumes it after the next `fsync` of the WAL; a deferred write's
 /// caller resumes as soon as its commit is done.
 ///
+/// SQLite's own checkpoints are off on this connection (they would copy the WAL into the database
+/// file, and sync it, in the middle of a commit): every ``Writer/checkpointInterval`` writes, the
+/// ``Checkpointer`` does it on a connection and a queue of its own.
+///
 /// `handle` is used only on `queue`; everything else is under `state`'s lock.
 private final class Writer: @unchecked Sendable {
     private let queue: DispatchQueue
     private var handle: SQLiteHandle?
     private let state = Mutex(State())
     private let flusher: WALFlusher
+    private let checkpointer: Checkpointer
+    /// Writes between two checkpoints: about SQLite's default of 1,000 WAL pages, at 2 to 4 pages a write.
+    static let checkpointInterval = 300
     private let path: String
     private let logger: Logger
 
@@ -448,6 +465,7 @@ private final class Writer: @unchecked Sendable {
         var isScheduled = false
         var isClosed = false
         var groupCommits = 0
+        var writesSinceCheckpoint = 0
     }
 
     /// A write waiting for its group.
@@ -460,16 +478,18 @@ private final class Writer: @unchecked Sendable {
         let continuation: WALFlusher.Continuation
     }
 
-    init(handle: SQLiteHandle, path: String, logger: Logger) {
+    init(handle: SQLiteHandle, checkpointer: SQLiteHandle, path: String, logger: Logger) {
         self.handle = handle
         self.path = path
         self.logger = logger
         flusher = WALFlusher(databasePath: path, logger: logger)
+        self.checkpointer = Checkpointer(handle: checkpointer, logger: logger)
         queue = DispatchQueue(label: "gatehouse.directory.sqlite.writer")
     }
 
     var groupCommits: Int { state.withLock { $0.groupCommits } }
     var walFlushes: Int { flusher.flushes }
+    var checkpoints: Int { checkpointer.checkpoints }
 
     /// Runs `body` in the next group commit and returns its result once that commit is committed and,
     /// for a durable write, flushed to stable storage.
@@ -527,20 +547,25 @@ private final class Writer: @unchecked Sendable {
             }
         }
         await flusher.finish()
+        await checkpointer.finish()
     }
 
     /// One turn of the queue: commits every pending write as one group, resumes the callers of the
     /// deferred ones and of those that failed, and hands the durable ones to the flusher.
     private func commitPending() {
-        let group = state.withLock { state in
+        let (group, checkpointDue) = state.withLock { state in
             defer {
                 state.pending = []
                 state.isScheduled = false
                 state.groupCommits += 1
             }
-            return state.pending
+            state.writesSinceCheckpoint += state.pending.count
+            let due = state.writesSinceCheckpoint >= Self.checkpointInterval
+            if due { state.writesSinceCheckpoint = 0 }
+            return (state.pending, due)
         }
         let results = commit(group)
+        if checkpointDue { checkpointer.request() }
         var durable: [(WALFlusher.Continuation, Result<any Sendable, DirectoryError>)] = []
         for (write, result) in zip(group, results) {
             if write.durability == .durable, case .success = result {
@@ -692,5 +717,57 @@ private final class WALFlusher: @unchecked Sendable {
         let reason = String(cString: strerror(errno))
         logger.critical("cannot \(what) the WAL; committed writes may not be durable", metadata: ["path": "\(walPath)", "error": "\(reason)"])
         return .storage("cannot \(what) '\(walPath)' (\(reason)): the write is committed but may not survive a power cut")
+    }
+}
+
+// MARK: - Checkpoints
+
+/// Copies the WAL into the database file on a connection and a queue of its own (passive checkpoints:
+/// the writer goes on committing meanwhile), so the writing connection never stops for it. Requests
+/// that arrive while a checkpoint runs are served by the next one. SQLite's checkpoint syncs the WAL
+/// before it copies and the database file after, so a checkpoint never makes a write less durable,
+/// and the writer starts the WAL over once everything in it has been copied.
+private final class Checkpointer: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "gatehouse.directory.sqlite.checkpoint")
+    /// Used only on `queue`; nil once finished.
+    private var handle: SQLiteHandle?
+    private let state = Mutex((isScheduled: false, checkpoints: 0))
+    private let logger: Logger
+
+    init(handle: SQLiteHandle, logger: Logger) {
+        self.handle = handle
+        self.logger = logger
+    }
+
+    var checkpoints: Int { state.withLock { $0.checkpoints } }
+
+    /// Runs a checkpoint soon, unless one is already waiting to run.
+    func request() {
+        let schedule = state.withLock { state in
+            defer { state.isScheduled = true }
+            return !state.isScheduled
+        }
+        guard schedule else { return }
+        queue.async { [self] in
+            state.withLock { $0.isScheduled = false }
+            guard let handle else { return }
+            do {
+                try handle.checkpoint()
+            } catch {
+                // The WAL only grows until the next checkpoint succeeds; nothing is lost.
+                logger.warning("checkpoint failed", metadata: ["path": "\(handle.path)", "error": "\(error)"])
+            }
+            state.withLock { $0.checkpoints += 1 }
+        }
+    }
+
+    /// Lets a running checkpoint end, then closes the connection.
+    func finish() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            queue.async { [self] in
+                handle = nil
+                continuation.resume()
+            }
+        }
     }
 }

@@ -433,6 +433,28 @@ struct SQLiteStoreTests {
         try await reopened.close()
     }
 
+    @Test("the WAL is copied into the database file beside the writer, every few hundred writes")
+    func checkpointsBesideTheWriter() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let path = directory.path("gatehouse.sqlite")
+        let store = try await SQLiteStore.open(path: path)
+        let sizeBefore = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        let value = Data(repeating: 7, count: 600)
+        for n in 0..<(2 * 300 + 10) {
+            try await store.writeEphemeral([.put(namespace: "tx", key: "k\(n)", value: value, expiresAt: now.addingTimeInterval(60))], durability: .deferred)
+        }
+        for _ in 0..<200 where store.checkpoints < 2 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(store.checkpoints >= 2)
+        let sizeAfter = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        #expect(sizeAfter > sizeBefore + 300 * 600, "the database file did not receive the WAL's pages")
+        #expect(try await store.ephemeral(namespace: "tx", key: "k609", now: now) == value)
+        try await store.close()
+        let reopened = try await SQLiteStore.open(path: path)
+        #expect(try await reopened.ephemeral(namespace: "tx", key: "k0", now: now) == value)
+        try await reopened.close()
+    }
+
     @Test("the database runs in WAL mode")
     func usesWAL() async throws {
         let directory = try TemporaryDirectory()
