@@ -88,21 +88,20 @@ public final class SQLiteStore: DirectoryStore {
         } catch {
             throw translate(error, doing: "open the database '\(path)'")
         }
-        let reader: SQLiteHandle
-        do {
-            reader = try SQLiteHandle(path: path)
-            try reader.execute("PRAGMA query_only = ON")
-        } catch {
-            throw .storage("cannot open a reading connection to the database '\(path)'", underlying: error)
-        }
-        let checkpointer: SQLiteHandle
-        do {
-            checkpointer = try SQLiteHandle(path: path)
-            try checkpointer.execute("PRAGMA synchronous = NORMAL")
-        } catch {
-            throw .storage("cannot open a checkpointing connection to the database '\(path)'", underlying: error)
-        }
+        let reader = try connection(to: path, "reading", settings: "PRAGMA query_only = ON")
+        let checkpointer = try connection(to: path, "checkpointing", settings: "PRAGMA synchronous = NORMAL")
         return SQLiteStore(path: path, writer: writer, reader: reader, checkpointer: checkpointer, logger: logger)
+    }
+
+    /// Another connection to the file, with its `settings` (pragmas) applied.
+    private static func connection(to path: String, _ role: String, settings: String) throws(DirectoryError) -> SQLiteHandle {
+        do {
+            let connection = try SQLiteHandle(path: path)
+            try connection.execute(settings)
+            return connection
+        } catch {
+            throw .storage("cannot open a \(role) connection to the database '\(path)'", underlying: error)
+        }
     }
 
     /// Closes the database after the writes already queued (each is committed or fails). Later calls
