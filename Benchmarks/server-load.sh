@@ -72,5 +72,10 @@ for item in $SCENARIOS; do
     echo "== $(uptime)"
     "${DRIVER[@]}" run --scenario "${item%%:*}" --alg "${item##*:}" --server "http://127.0.0.1:$PORT" \
         --setup "$SETUP" --clients "$CLIENTS" --duration "$DURATION" --warmup "$WARMUP" --server-pid "$SERVER"
+    if ! kill -0 "$SERVER" 2>/dev/null; then
+        echo "== the server exited during the run; the end of its log:"
+        tail -60 "$WORK/server.log"
+        exit 1
+    fi
 done
 echo "== $(uptime)"

@@ -1,14 +1,18 @@
+import Dispatch
 import Foundation
+import Synchronization
 
-/// Where password hashes are computed: a few threads of their own, one per core, so a hash that takes
+/// Where password hashes are computed: one serial queue per core, taken in turn, so a hash that takes
 /// tens of milliseconds never holds one of Swift concurrency's threads (there are as many as cores,
-/// and every request needs one). Hashes beyond one per core wait their turn, which also bounds the
-/// memory scrypt takes (32 MiB each at the standard cost).
+/// and every request needs one). At most one hash per core runs at once — the others wait their turn
+/// — which also bounds the memory scrypt takes (32 MiB each at the standard cost).
 public enum HashingQueue {
-    /// Runs `work` on one of the hashing threads and returns its result.
+    /// Runs `work` on one of the hashing queues and returns its result.
     public static func run<Value: Sendable, Failure: Error>(_ work: @escaping @Sendable () throws(Failure) -> Value) async throws(Failure) -> Value {
+        let turn = UInt(bitPattern: next.wrappingAdd(1, ordering: .relaxed).oldValue)
+        let queue = queues[Int(turn % UInt(queues.count))]
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Value, Failure>, Never>) in
-            queue.addOperation {
+            queue.async {
                 do throws(Failure) {
                     continuation.resume(returning: .success(try work()))
                 } catch {
@@ -19,12 +23,8 @@ public enum HashingQueue {
         return try result.get()
     }
 
-    /// OperationQueue is thread-safe; it is only ever given operations.
-    nonisolated(unsafe) private static let queue: OperationQueue = {
-        let queue = OperationQueue()
-        queue.name = "gatehouse.password-hashing"
-        queue.maxConcurrentOperationCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        queue.qualityOfService = .userInitiated
-        return queue
-    }()
+    private static let queues = (0..<max(1, ProcessInfo.processInfo.activeProcessorCount)).map {
+        DispatchQueue(label: "gatehouse.password-hashing.\($0)", qos: .userInitiated)
+    }
+    private static let next = Atomic<Int>(0)
 }
