@@ -38,7 +38,7 @@ public struct RecordEncoder: Sendable {
         let root = try RecordNode.of(value, codingPath: [], dates: dates)
         var output: [UInt8] = []
         output.reserveCapacity(1024)
-        try root.write(into: &output, codingPath: [])
+        root.write(into: &output)
         return Data(output)
     }
 }
@@ -68,8 +68,8 @@ enum RecordNode {
         case let string as String: return .string(string)
         case let flag as Bool: return .bool(flag)
         case let number as Int: return .integer(Int64(number))
-        case let number as Double: return .double(number)
-        case let date as Date where dates == .secondsSince1970: return .double(date.timeIntervalSince1970)
+        case let number as Double: return try .number(number, at: codingPath)
+        case let date as Date where dates == .secondsSince1970: return try .number(date.timeIntervalSince1970, at: codingPath)
         case let data as Data: return .string(data.base64EncodedString())
         case let url as URL: return .string(url.absoluteString)
         case let decimal as Decimal: return .numberText(decimal.description)
@@ -84,33 +84,37 @@ enum RecordNode {
         }
     }
 
+    /// A floating-point number, refused unless finite (JSON has no NaN or infinity).
+    static func number(_ value: Double, at codingPath: @autoclosure () -> [any CodingKey]) throws -> RecordNode {
+        guard value.isFinite else {
+            throw EncodingError.invalidValue(value, .init(codingPath: codingPath(), debugDescription: "\(value) is not a valid JSON number"))
+        }
+        return .double(value)
+    }
+
     /// Appends the JSON of this node.
-    func write(into output: inout [UInt8], codingPath: [any CodingKey]) throws {
+    func write(into output: inout [UInt8]) {
         switch self {
         case .string(let text): Self.writeString(text, into: &output)
         case .integer(let number): output.append(contentsOf: String(number).utf8)
         case .unsigned(let number): output.append(contentsOf: String(number).utf8)
         case .double(let number):
-            guard number.isFinite else {
-                throw EncodingError.invalidValue(
-                    number, .init(codingPath: codingPath, debugDescription: "\(number) is not a valid JSON number"))
-            }
             var text = number.description
             if text.hasSuffix(".0") { text.removeLast(2) }
             output.append(contentsOf: text.utf8)
         case .numberText(let text): output.append(contentsOf: text.utf8)
         case .bool(let flag): output.append(contentsOf: flag ? Self.trueBytes : Self.falseBytes)
         case .null: output.append(contentsOf: Self.nullBytes)
-        case .object(let object): try object.write(into: &output, codingPath: codingPath)
+        case .object(let object): object.write(into: &output)
         case .array(let array):
             output.append(UInt8(ascii: "["))
             for (index, item) in array.items.enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
-                try item.write(into: &output, codingPath: codingPath)
+                item.write(into: &output)
             }
             output.append(UInt8(ascii: "]"))
         case .deferred(let encoder):
-            try (encoder.node ?? .object(RecordObject())).write(into: &output, codingPath: codingPath)
+            (encoder.node ?? .object(RecordObject())).write(into: &output)
         }
     }
 
@@ -148,7 +152,7 @@ final class RecordObject {
     var members: [(key: String, value: RecordNode)] = []
 
     /// Writes the members sorted by key; of a key encoded more than once, the last value.
-    func write(into output: inout [UInt8], codingPath: [any CodingKey]) throws {
+    func write(into output: inout [UInt8]) {
         let order = members.indices.sorted { left, right in
             let (a, b) = (members[left].key, members[right].key)
             return a == b ? left < right : a.utf8.lexicographicallyPrecedes(b.utf8)
@@ -162,7 +166,7 @@ final class RecordObject {
             first = false
             RecordNode.writeString(member.key, into: &output)
             output.append(UInt8(ascii: ":"))
-            try member.value.write(into: &output, codingPath: codingPath + [RecordKey(member.key)])
+            member.value.write(into: &output)
         }
         output.append(UInt8(ascii: "}"))
     }
@@ -237,8 +241,8 @@ struct RecordKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encodeNil(forKey key: Key) throws { set(.null, key) }
     mutating func encode(_ value: Bool, forKey key: Key) throws { set(.bool(value), key) }
     mutating func encode(_ value: String, forKey key: Key) throws { set(.string(value), key) }
-    mutating func encode(_ value: Double, forKey key: Key) throws { set(.double(value), key) }
-    mutating func encode(_ value: Float, forKey key: Key) throws { set(.double(Double(value)), key) }
+    mutating func encode(_ value: Double, forKey key: Key) throws { set(try .number(value, at: codingPath + [key]), key) }
+    mutating func encode(_ value: Float, forKey key: Key) throws { set(try .number(Double(value), at: codingPath + [key]), key) }
     mutating func encode(_ value: Int, forKey key: Key) throws { set(.integer(Int64(value)), key) }
     mutating func encode(_ value: Int8, forKey key: Key) throws { set(.integer(Int64(value)), key) }
     mutating func encode(_ value: Int16, forKey key: Key) throws { set(.integer(Int64(value)), key) }
@@ -288,8 +292,8 @@ struct RecordUnkeyedContainer: UnkeyedEncodingContainer {
     mutating func encodeNil() throws { array.items.append(.null) }
     mutating func encode(_ value: Bool) throws { array.items.append(.bool(value)) }
     mutating func encode(_ value: String) throws { array.items.append(.string(value)) }
-    mutating func encode(_ value: Double) throws { array.items.append(.double(value)) }
-    mutating func encode(_ value: Float) throws { array.items.append(.double(Double(value))) }
+    mutating func encode(_ value: Double) throws { array.items.append(try .number(value, at: codingPath + [nextKey])) }
+    mutating func encode(_ value: Float) throws { array.items.append(try .number(Double(value), at: codingPath + [nextKey])) }
     mutating func encode(_ value: Int) throws { array.items.append(.integer(Int64(value))) }
     mutating func encode(_ value: Int8) throws { array.items.append(.integer(Int64(value))) }
     mutating func encode(_ value: Int16) throws { array.items.append(.integer(Int64(value))) }
@@ -335,8 +339,8 @@ struct RecordSingleValueContainer: SingleValueEncodingContainer {
     mutating func encodeNil() throws { set(.null) }
     mutating func encode(_ value: Bool) throws { set(.bool(value)) }
     mutating func encode(_ value: String) throws { set(.string(value)) }
-    mutating func encode(_ value: Double) throws { set(.double(value)) }
-    mutating func encode(_ value: Float) throws { set(.double(Double(value))) }
+    mutating func encode(_ value: Double) throws { set(try .number(value, at: codingPath)) }
+    mutating func encode(_ value: Float) throws { set(try .number(Double(value), at: codingPath)) }
     mutating func encode(_ value: Int) throws { set(.integer(Int64(value))) }
     mutating func encode(_ value: Int8) throws { set(.integer(Int64(value))) }
     mutating func encode(_ value: Int16) throws { set(.integer(Int64(value))) }

@@ -137,7 +137,7 @@ struct RecordEncoderTests {
             try RecordEncoder().encode(Holder())
         } throws: { error in
             guard case EncodingError.invalidValue(_, let context) = error else { return false }
-            return context.codingPath.map(\.stringValue) == ["inner"]
+            return context.codingPath.map(\.stringValue) == ["inner", "0"]
         }
         #expect(throws: EncodingError.self) { try RecordEncoder().encode(Double.infinity) }
     }
