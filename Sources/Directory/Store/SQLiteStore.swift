@@ -694,21 +694,33 @@ private final class WALFlusher: @unchecked Sendable {
         }
     }
 
-    /// `fsync` of the WAL; nil when it succeeded.
+    /// Flushes the WAL's data (`fdatasync` on Linux, as SQLite itself syncs it; `fsync` elsewhere);
+    /// nil when it succeeded.
     private func sync() -> DirectoryError? {
         let walPath = databasePath + "-wal"
         if descriptor < 0 {
             let opened = open(walPath, O_RDONLY | O_CLOEXEC)
             guard opened >= 0 else { return failed("open", walPath) }
-            descriptor = opened
             // The WAL file was created by the first commit: its directory entry must be durable too.
             let directory = (walPath as NSString).deletingLastPathComponent
             let directoryDescriptor = open(directory.isEmpty ? "." : directory, O_RDONLY | O_CLOEXEC)
-            guard directoryDescriptor >= 0 else { return failed("open the folder of", walPath) }
+            guard directoryDescriptor >= 0 else {
+                _ = close(opened)
+                return failed("open the folder of", walPath)
+            }
             defer { _ = close(directoryDescriptor) }
-            guard fsync(directoryDescriptor) == 0 else { return failed("fsync the folder of", walPath) }
+            guard fsync(directoryDescriptor) == 0 else {
+                _ = close(opened)
+                return failed("fsync the folder of", walPath)
+            }
+            descriptor = opened
         }
-        guard fsync(descriptor) == 0 else { return failed("fsync", walPath) }
+        #if os(Linux)
+        let synced = fdatasync(descriptor)
+        #else
+        let synced = fsync(descriptor)
+        #endif
+        guard synced == 0 else { return failed("fsync", walPath) }
         return nil
     }
 
