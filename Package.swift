@@ -74,7 +74,7 @@ let package = Package(
         .target(
             name: "Federation",
             dependencies: [
-                "CXMLSec", "FlowEngine", "Directory",
+                "CXMLSec", "FlowEngine", "Directory", "Authenticators",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),

@@ -54,17 +54,30 @@ public enum Bytes {
     /// alphabet, stray characters, an impossible length).
     public static func bytes(base64URL text: some StringProtocol) -> [UInt8]? {
         var standard = Array(text.utf8)
-        guard standard.count % 4 != 1 else { return nil }
+        guard standard.count % 4 != 1, standard.allSatisfy(isBase64URLCharacter) else { return nil }
         for index in standard.indices {
             switch standard[index] {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): break
             case UInt8(ascii: "-"): standard[index] = UInt8(ascii: "+")
             case UInt8(ascii: "_"): standard[index] = UInt8(ascii: "/")
-            default: return nil
+            default: break
             }
         }
         standard.append(contentsOf: repeatElement(UInt8(ascii: "="), count: (4 - standard.count % 4) % 4))
         return Data(base64Encoded: Data(standard)).map(Array.init)
+    }
+
+    /// Whether `text` is made only of base64url characters (and is not empty).
+    public static func isBase64URL(_ text: some StringProtocol) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy(isBase64URLCharacter)
+    }
+
+    private static func isBase64URLCharacter(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            UInt8(ascii: "-"), UInt8(ascii: "_"):
+            true
+        default: false
+        }
     }
 
     /// Standard base64 without `=` padding (the PHC string format's "B64").

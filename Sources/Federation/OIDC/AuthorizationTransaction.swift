@@ -1,3 +1,4 @@
+import Authenticators
 import Crypto
 import FlowEngine
 import Foundation
@@ -21,7 +22,7 @@ public struct PKCE: Sendable, Hashable {
 
     /// The S256 challenge of a verifier.
     public static func challenge(for verifier: String) -> String {
-        Base64URL.encode(SHA256.hash(data: Array(verifier.utf8)))
+        Bytes.base64URL(SHA256.hash(data: Array(verifier.utf8)))
     }
 }
 

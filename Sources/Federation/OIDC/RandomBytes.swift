@@ -1,3 +1,4 @@
+import Authenticators
 import Foundation
 
 /// Where the relying party's random bytes come from (PKCE verifiers, `state`, `nonce`, `jti`).
@@ -21,5 +22,5 @@ public struct RandomBytes: Sendable {
     public func bytes(_ count: Int) -> [UInt8] { generate(count) }
 
     /// `count` random bytes in base64url (32 bytes give 43 characters, 256 bits).
-    func token(bytes count: Int = 32) -> String { Base64URL.encode(bytes(count)) }
+    func token(bytes count: Int = 32) -> String { Bytes.base64URL(bytes(count)) }
 }

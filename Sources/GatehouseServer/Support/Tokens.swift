@@ -10,20 +10,14 @@ import Foundation
 enum Tokens {
     /// `byteCount` random bytes as unpadded base64url (RFC 4648 §5): safe in URLs, cookies and forms.
     static func random(_ byteCount: Int, from random: any RandomSource) -> String {
-        base64URL(random.bytes(byteCount))
-    }
-
-    /// Unpadded base64url of `bytes`.
-    static func base64URL(_ bytes: some Sequence<UInt8>) -> String {
-        Bytes.base64URL(bytes)
+        Bytes.base64URL(random.bytes(byteCount))
     }
 
     /// Whether `text` has the shape of a token made by ``random(_:from:)`` of `byteCount` bytes; checked
     /// before a value from a URL or cookie is used as a store key.
     static func isWellFormed(_ text: String, byteCount: Int) -> Bool {
         let length = (byteCount * 4 + 2) / 3
-        return text.utf8.count == length
-            && text.utf8.allSatisfy { $0.isASCIIAlphanumeric || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }
+        return text.utf8.count == length && Bytes.isBase64URL(text)
     }
 
     /// Whether two strings hold the same bytes, in time that depends only on their lengths.
@@ -39,13 +33,6 @@ enum Tokens {
 
     /// Unpadded base64url SHA-256 of `text` (PKCE S256, RFC 7636 §4.2).
     static func s256(_ text: String) -> String {
-        base64URL(SHA256.hash(data: Array(text.utf8)))
-    }
-}
-
-extension UInt8 {
-    fileprivate var isASCIIAlphanumeric: Bool {
-        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self)
-            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self)
+        Bytes.base64URL(SHA256.hash(data: Array(text.utf8)))
     }
 }

@@ -8,7 +8,7 @@ public enum PKCE {
 
     /// `BASE64URL-ENCODE(SHA256(ASCII(code_verifier)))` (RFC 7636 §4.2).
     public static func challenge(forVerifier verifier: String) -> String {
-        Base64URL.encode(SHA256.hash(data: Array(verifier.utf8)))
+        Bytes.base64URL(SHA256.hash(data: Array(verifier.utf8)))
     }
 
     /// Whether `verifier` hashes to `challenge` (RFC 7636 §4.6), compared in constant time.
@@ -18,7 +18,7 @@ public enum PKCE {
 
     /// Whether `challenge` can be an S256 challenge: 43 base64url characters (a SHA-256 digest).
     static func isWellFormed(challenge: String) -> Bool {
-        challenge.utf8.count == 43 && Base64URL.isBase64URL(challenge)
+        challenge.utf8.count == 43 && Bytes.isBase64URL(challenge)
     }
 
     /// Whether `verifier` has the RFC 7636 §4.1 syntax: 43 to 128 characters of `[A-Z] / [a-z] / [0-9] / "-" / "." / "_" / "~"`.

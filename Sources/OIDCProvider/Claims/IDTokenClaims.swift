@@ -1,3 +1,4 @@
+import Authenticators
 import Crypto
 import Foundation
 import JWTKit
@@ -41,7 +42,7 @@ public struct IDTokenClaims: JWTPayload, Sendable, Hashable {
     /// `at_hash`: base64url of the left-most half of the SHA-256 hash of the access token's ASCII
     /// (OIDC Core §3.1.3.6; SHA-256 because both RS256 and ES256 use it).
     public static func accessTokenHash(_ accessToken: String) -> String {
-        Base64URL.encode(Array(SHA256.hash(data: Array(accessToken.utf8))).prefix(16))
+        Bytes.base64URL(Array(SHA256.hash(data: Array(accessToken.utf8))).prefix(16))
     }
 
     private enum CodingKeys: String, CodingKey {

@@ -1,3 +1,4 @@
+import Authenticators
 import Crypto
 import FlowEngine
 
@@ -16,6 +17,6 @@ public enum SubjectIdentifier {
     /// and unlinkable to the user id without the salt.
     public static func pairwise(sector: String, user: UserID, salt: [UInt8]) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Array((sector + user.rawValue).utf8), using: SymmetricKey(data: salt))
-        return Base64URL.encode(mac)
+        return Bytes.base64URL(mac)
     }
 }

@@ -68,7 +68,7 @@ public struct KeyEncryptionKey: Sendable, CustomStringConvertible {
     /// wrong key is reported as such rather than as corruption.
     var fingerprint: String {
         let mac = HMAC<SHA256>.authenticationCode(for: Array("gatehouse kek fingerprint v1".utf8), using: key)
-        return Base64URL.encode(Array(mac).prefix(8))
+        return Bytes.base64URL(Array(mac).prefix(8))
     }
 
     /// Encrypts and authenticates `plaintext` with AES-256-GCM under a 96-bit `nonce`, binding `context`.

@@ -1,3 +1,4 @@
+import Authenticators
 import Crypto
 import Foundation
 
@@ -27,8 +28,8 @@ public struct PublicJWK: Sendable, Hashable, Codable {
 
     /// An RSA public key; `kid` is its thumbprint.
     init(rsaModulus n: [UInt8], exponent e: [UInt8], alg: String) {
-        let n = Base64URL.encode(n.drop { $0 == 0 })
-        let e = Base64URL.encode(e.drop { $0 == 0 })
+        let n = Bytes.base64URL(n.drop { $0 == 0 })
+        let e = Bytes.base64URL(e.drop { $0 == 0 })
         self.init(kty: "RSA", alg: alg, n: n, e: e, crv: nil, x: nil, y: nil)
     }
 
@@ -57,7 +58,7 @@ public struct PublicJWK: Sendable, Hashable, Codable {
             kty == "RSA"
             ? #"{"e":"\#(e ?? "")","kty":"RSA","n":"\#(n ?? "")"}"#
             : #"{"crv":"\#(crv ?? "")","kty":"\#(kty)","x":"\#(x ?? "")","y":"\#(y ?? "")"}"#
-        return Base64URL.encode(SHA256.hash(data: Array(json.utf8)))
+        return Bytes.base64URL(SHA256.hash(data: Array(json.utf8)))
     }
 }
 

@@ -39,7 +39,7 @@ struct SealedKeyRing: Codable {
         let nonce = random.bytes(12)
         let sealed = try kek.seal(plaintext, nonce: nonce, context: context)
         let envelope = SealedKeyRing(
-            version: 1, alg: "A256GCM", kek: kek.fingerprint, nonce: Base64URL.encode(nonce), ciphertext: Base64URL.encode(sealed))
+            version: 1, alg: "A256GCM", kek: kek.fingerprint, nonce: Bytes.base64URL(nonce), ciphertext: Bytes.base64URL(sealed))
         do {
             return try JSONEncoder().encode(envelope)
         } catch {
@@ -65,7 +65,7 @@ struct SealedKeyRing: Codable {
                 "the signing keys were sealed with another key-encryption key (\(KeyEncryptionKey.environmentVariable)); "
                     + "use the key they were created with")
         }
-        guard let nonce = Base64URL.decode(envelope.nonce), let sealed = Base64URL.decode(envelope.ciphertext),
+        guard let nonce = Bytes.bytes(base64URL: envelope.nonce), let sealed = Bytes.bytes(base64URL: envelope.ciphertext),
             let plaintext = kek.open(Data(sealed), nonce: nonce, context: context)
         else {
             throw .corruptKeyRing("the sealed signing keys fail authentication: they were altered or damaged")

@@ -1,3 +1,4 @@
+import Authenticators
 import Crypto
 import CryptoExtras
 import Directory
@@ -42,7 +43,7 @@ struct SigningKey: Sendable {
             let point = Array(key.publicKey.x963Representation)
             algorithm = .es256
             publicJWK = PublicJWK(
-                curve: "P-256", x: Base64URL.encode(point[1..<33]), y: Base64URL.encode(point[33..<65]), alg: algorithm.rawValue)
+                curve: "P-256", x: Bytes.base64URL(point[1..<33]), y: Bytes.base64URL(point[33..<65]), alg: algorithm.rawValue)
         }
     }
 

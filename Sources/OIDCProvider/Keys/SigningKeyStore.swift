@@ -212,7 +212,7 @@ enum CompactJWS {
     /// The protected header of `token` (three dot-separated base64url parts), nil when malformed.
     static func header(of token: String) -> JWTHeader? {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let bytes = Base64URL.decode(String(parts[0])) else { return nil }
+        guard parts.count == 3, let bytes = Bytes.bytes(base64URL: String(parts[0])) else { return nil }
         return try? JSONDecoder().decode(JWTHeader.self, from: Data(bytes))
     }
 }

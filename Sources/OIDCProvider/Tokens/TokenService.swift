@@ -209,7 +209,7 @@ public struct TokenService: Sendable {
     }
 
     /// 256 random bits, base64url (43 characters).
-    func randomToken() -> String { Base64URL.encode(random.bytes(32)) }
+    func randomToken() -> String { Bytes.base64URL(random.bytes(32)) }
 
     func read(_ reader: ParameterReader, _ name: String, _ limit: Int) throws(OAuthError) -> String? {
         do {

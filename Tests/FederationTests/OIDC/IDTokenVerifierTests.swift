@@ -1,3 +1,4 @@
+import Authenticators
 import Crypto
 import FlowEngine
 import Foundation
@@ -91,7 +92,7 @@ struct IDTokenVerifierTests {
         let signingInput = "\(header).\(try HandMadeJWT.encode(HandMadeJWT.claims(now: clock.now)))"
         let publicKeyPEM = try OIDCFixtures.pem("oidc-provider-rs256.pub.pem")
         let mac = HMAC<SHA256>.authenticationCode(for: Array(signingInput.utf8), using: SymmetricKey(data: Array(publicKeyPEM.utf8)))
-        return signingInput + "." + Base64URL.encode(Array(mac))
+        return signingInput + "." + Bytes.base64URL(Array(mac))
     }
 
     @Test("rejects HS256 signed with the RSA public key as the HMAC secret (not allowed by default)")
@@ -111,7 +112,7 @@ struct IDTokenVerifierTests {
         let header = try HandMadeJWT.encode(["alg": .string("HS256"), "typ": .string("JWT")])
         let signingInput = "\(header).\(try HandMadeJWT.encode(HandMadeJWT.claims(now: clock.now)))"
         let mac = HMAC<SHA256>.authenticationCode(for: Array(signingInput.utf8), using: SymmetricKey(data: Array(secret.utf8)))
-        let token = signingInput + "." + Base64URL.encode(Array(mac))
+        let token = signingInput + "." + Bytes.base64URL(Array(mac))
         let verified = try await verify(token, with: verifier(allowed: [.rs256, .hs256], clientSecret: Secret(secret)))
         #expect(verified.header.algorithm == "HS256")
     }
@@ -340,10 +341,10 @@ struct IDTokenVerifierTests {
     @Test("rejects a header or claims that repeat a member name (RFC 7519 §7.2), or are not JSON objects")
     func rejectsAmbiguousJSON() async throws {
         let parts = try await mint().split(separator: ".")
-        let claims = String(decoding: Base64URL.decode(parts[1])!, as: UTF8.self)
-        let repeatedSubject = Base64URL.encode(Array("\(claims.dropLast()),\"sub\":\"mallory\"}".utf8))
-        let repeatedAlgorithm = Base64URL.encode(Array(#"{"alg":"RS256","kid":"rs256-1","alg":"none"}"#.utf8))
-        let array = Base64URL.encode(Array(#"["RS256"]"#.utf8))
+        let claims = String(decoding: Bytes.bytes(base64URL: parts[1])!, as: UTF8.self)
+        let repeatedSubject = Bytes.base64URL(Array("\(claims.dropLast()),\"sub\":\"mallory\"}".utf8))
+        let repeatedAlgorithm = Bytes.base64URL(Array(#"{"alg":"RS256","kid":"rs256-1","alg":"none"}"#.utf8))
+        let array = Bytes.base64URL(Array(#"["RS256"]"#.utf8))
         await expectRejection(.malformedMessage, "\(parts[0]).\(repeatedSubject).\(parts[2])")
         await expectRejection(.malformedMessage, "\(repeatedAlgorithm).\(parts[1]).\(parts[2])")
         await expectRejection(.malformedMessage, "\(array).\(parts[1]).\(parts[2])")

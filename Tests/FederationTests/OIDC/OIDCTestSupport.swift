@@ -1,3 +1,4 @@
+import Authenticators
 import Directory
 import FlowEngine
 import Foundation
@@ -147,7 +148,7 @@ enum HandMadeJWT {
     static func encode(_ object: [String: PlainJSON]) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        return Base64URL.encode(try encoder.encode(PlainJSON.object(object)))
+        return Bytes.base64URL(try encoder.encode(PlainJSON.object(object)))
     }
 
     static func claims(now: Date, nonce: String? = "n-0S6_WzA2Mj", audience: PlainJSON = .string(OIDCHarness.clientID))

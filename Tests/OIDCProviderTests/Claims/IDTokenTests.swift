@@ -1,3 +1,4 @@
+import Authenticators
 import Crypto
 import FlowEngine
 import Foundation
@@ -88,7 +89,7 @@ struct IDTokenTests {
         #expect(a != SubjectIdentifier.subject(for: "u-bob", client: es, salt: pairwiseSalt))
         #expect(a != "u-alice")
         let mac = HMAC<SHA256>.authenticationCode(for: Array("es.example".utf8) + Array("u-alice".utf8), using: SymmetricKey(data: pairwiseSalt))
-        #expect(a == Base64URL.encode(mac))
+        #expect(a == Bytes.base64URL(mac))
         let web = try #require(provider.registry.client(id: "web"))
         #expect(SubjectIdentifier.subject(for: "u-alice", client: web, salt: pairwiseSalt) == "u-alice")
     }

@@ -56,9 +56,9 @@ struct SigningKeyStoreTests {
         _ = try await open()
         let sealed = try #require(try await store.ephemeral(namespace: SigningKeyStore.namespace, key: SigningKeyStore.storageKey, now: now))
         var envelope = try JSONDecoder().decode(SealedKeyRing.self, from: sealed)
-        var bytes = try #require(Base64URL.decode(envelope.ciphertext))
+        var bytes = try #require(Bytes.bytes(base64URL: envelope.ciphertext))
         bytes[10] ^= 1
-        envelope.ciphertext = Base64URL.encode(bytes)
+        envelope.ciphertext = Bytes.base64URL(bytes)
         let tampered = try JSONEncoder().encode(envelope)
         await store.putEphemeral(
             namespace: SigningKeyStore.namespace, key: SigningKeyStore.storageKey, value: tampered,
@@ -85,7 +85,7 @@ struct SigningKeyStoreTests {
             "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMs"
             + "tn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5"
             + "hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"
-        let jwk = PublicJWK(rsaModulus: Base64URL.decode(n)!, exponent: Base64URL.decode("AQAB")!, alg: "RS256")
+        let jwk = PublicJWK(rsaModulus: Bytes.bytes(base64URL: n)!, exponent: Bytes.bytes(base64URL: "AQAB")!, alg: "RS256")
         #expect(jwk.kid == "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs")
     }
 
@@ -172,9 +172,9 @@ struct SigningKeyStoreTests {
         // Same payload and signature, header claiming RS256 with the ES256 kid.
         let parts = token.split(separator: ".")
         let kid = try #require(CompactJWS.header(of: token)?.kid)
-        let forgedHeader = Base64URL.encode(Array(#"{"alg":"RS256","kid":"\#(kid)","typ":"JWT"}"#.utf8))
+        let forgedHeader = Bytes.base64URL(Array(#"{"alg":"RS256","kid":"\#(kid)","typ":"JWT"}"#.utf8))
         #expect(await keys.verify("\(forgedHeader).\(parts[1]).\(parts[2])", as: Probe.self, now: now) == nil)
-        let unknownKid = Base64URL.encode(Array(#"{"alg":"ES256","kid":"nope","typ":"JWT"}"#.utf8))
+        let unknownKid = Bytes.base64URL(Array(#"{"alg":"ES256","kid":"nope","typ":"JWT"}"#.utf8))
         #expect(await keys.verify("\(unknownKid).\(parts[1]).\(parts[2])", as: Probe.self, now: now) == nil)
     }
 
@@ -188,10 +188,10 @@ struct SigningKeyStoreTests {
         let keys = try await open()
         let token = try await keys.sign(Dated(exp: .init(value: Date(timeIntervalSince1970: 1_800_000_000)), iss: "https://idp.test/a"), algorithm: .rs256)
         let parts = token.split(separator: ".").map(String.init)
-        let headerBytes = try #require(Base64URL.decode(parts[0]))
+        let headerBytes = try #require(Bytes.bytes(base64URL: parts[0]))
         let header = try #require(try JSONSerialization.jsonObject(with: Data(headerBytes)) as? [String: Any])
         #expect(header["alg"] as? String == "RS256" && header["typ"] as? String == "JWT" && header["kid"] is String)
-        let claims = String(decoding: try #require(Base64URL.decode(parts[1])), as: UTF8.self)
+        let claims = String(decoding: try #require(Bytes.bytes(base64URL: parts[1])), as: UTF8.self)
         #expect(claims == #"{"exp":1800000000,"iss":"https://idp.test/a"}"#)
     }
 }

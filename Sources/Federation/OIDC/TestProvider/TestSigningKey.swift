@@ -1,3 +1,4 @@
+import Authenticators
 import FlowEngine
 import Foundation
 import JWTKit
@@ -65,8 +66,8 @@ public struct TestSigningKey: Sendable {
         default:
             let primitives = try Insecure.RSA.PrivateKey(pem: privateKeyPEM).publicKey.getKeyPrimitives()
             jwk["kty"] = .string("RSA")
-            jwk["n"] = .string(Base64URL.encode(primitives.modulus))
-            jwk["e"] = .string(Base64URL.encode(primitives.publicExponent))
+            jwk["n"] = .string(Bytes.base64URL(primitives.modulus))
+            jwk["e"] = .string(Bytes.base64URL(primitives.publicExponent))
         }
         return jwk
     }
