@@ -55,7 +55,7 @@ enum DemoRoutes {
             let query = OAuthParameters.encode([
                 (name: "response_type", value: "code"), (name: "client_id", value: clientID), (name: "redirect_uri", value: redirectURI),
                 (name: "scope", value: "openid email profile"), (name: "state", value: state), (name: "nonce", value: pending.nonce),
-                (name: "code_challenge", value: Tokens.s256(pending.verifier)), (name: "code_challenge_method", value: "S256"),
+                (name: "code_challenge", value: PKCE.challenge(forVerifier: pending.verifier)), (name: "code_challenge_method", value: PKCE.method),
             ])
             var response = Response(status: .seeOther, headers: [.location: "/authorize?\(query)"])
             response.setCookie(Cookie(name: stateCookie, value: state, maxAge: 600, path: "/demo", secure: secure, httpOnly: true, sameSite: .lax))

@@ -1,5 +1,4 @@
 import Authenticators
-import Crypto
 import Foundation
 
 /// Random identifiers and secrets the server hands out (transaction ids, CSRF tokens, session
@@ -29,10 +28,5 @@ enum Tokens {
     /// stored, so a copy of the store does not hand out live sessions.
     static func digest(_ text: String) -> String {
         Bytes.sha256Hex(text)
-    }
-
-    /// Unpadded base64url SHA-256 of `text` (PKCE S256, RFC 7636 §4.2).
-    static func s256(_ text: String) -> String {
-        Bytes.base64URL(SHA256.hash(data: Array(text.utf8)))
     }
 }
