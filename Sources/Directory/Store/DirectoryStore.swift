@@ -64,14 +64,18 @@ public protocol DirectoryStore: Sendable {
     ///   cut (``Durability``).
     func writeEphemeral(_ writes: [EphemeralWrite], durability: Durability) async throws(DirectoryError)
 
-    /// Writes an ephemeral entry only if no live entry holds the key, as one atomic step: of two
-    /// concurrent callers exactly one gets `true`. This is what replay caches (SAML assertion IDs,
-    /// OIDC nonces, used auth codes) are built on.
-    /// - Parameter durability: Whether the call returns only once the entry would survive a power cut
-    ///   (``Durability``); a replay marker must be `durable`.
-    /// - Returns: true when the entry was written; false when a live entry already existed.
+    /// Writes an ephemeral entry only if no live entry holds the key and, only then, `writes` (in
+    /// order), all as one atomic step: of two concurrent callers exactly one gets `true`, and only its
+    /// `writes` happen. This is what replay caches (SAML assertion IDs, OIDC nonces, used auth codes)
+    /// are built on; `writes` lets a redemption store what it issues in the same commit as the marker
+    /// that spends the code or token (one commit, and never tokens without their marker).
+    /// - Parameters:
+    ///   - durability: Whether the call returns only once the entry would survive a power cut
+    ///     (``Durability``); a replay marker must be `durable`.
+    ///   - writes: What to write with the entry when it is written; nothing when it is not.
+    /// - Returns: true when the entry (and `writes`) was written; false when a live entry already existed.
     func insertEphemeralIfAbsent(
-        namespace: String, key: String, value: Data, expiresAt: Date, now: Date, durability: Durability
+        namespace: String, key: String, value: Data, expiresAt: Date, now: Date, durability: Durability, with writes: [EphemeralWrite]
     ) async throws(DirectoryError) -> Bool
 
     /// Deletes every ephemeral entry with `expiresAt <= now`.
@@ -86,8 +90,16 @@ extension DirectoryStore {
         try await writeEphemeral(writes, durability: .durable)
     }
 
-    /// ``insertEphemeralIfAbsent(namespace:key:value:expiresAt:now:durability:)``, durable: what a
-    /// replay marker needs.
+    /// ``insertEphemeralIfAbsent(namespace:key:value:expiresAt:now:durability:with:)`` of the entry alone.
+    public func insertEphemeralIfAbsent(
+        namespace: String, key: String, value: Data, expiresAt: Date, now: Date, durability: Durability
+    ) async throws(DirectoryError) -> Bool {
+        try await insertEphemeralIfAbsent(
+            namespace: namespace, key: key, value: value, expiresAt: expiresAt, now: now, durability: durability, with: [])
+    }
+
+    /// ``insertEphemeralIfAbsent(namespace:key:value:expiresAt:now:durability:with:)`` of the entry
+    /// alone, durable: what a replay marker needs.
     public func insertEphemeralIfAbsent(
         namespace: String, key: String, value: Data, expiresAt: Date, now: Date
     ) async throws(DirectoryError) -> Bool {

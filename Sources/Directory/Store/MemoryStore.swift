@@ -103,11 +103,14 @@ public actor MemoryStore: DirectoryStore {
         }
     }
 
-    /// See ``DirectoryStore/insertEphemeralIfAbsent(namespace:key:value:expiresAt:now:durability:)``.
-    public func insertEphemeralIfAbsent(namespace: String, key: String, value: Data, expiresAt: Date, now: Date, durability: Durability) -> Bool {
+    /// See ``DirectoryStore/insertEphemeralIfAbsent(namespace:key:value:expiresAt:now:durability:with:)``.
+    public func insertEphemeralIfAbsent(
+        namespace: String, key: String, value: Data, expiresAt: Date, now: Date, durability: Durability, with writes: [EphemeralWrite]
+    ) -> Bool {
         let entryKey = EphemeralKey(namespace: namespace, key: key)
         if let existing = ephemerals[entryKey], existing.expiresAt > now { return false }
         ephemerals[entryKey] = (value, expiresAt)
+        writeEphemeral(writes, durability: durability)
         return true
     }
 

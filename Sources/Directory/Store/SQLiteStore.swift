@@ -20,7 +20,7 @@ import VaporCSQLite
 ///   is, without a transaction around it). A write's statements all run in one turn of the queue: one
 ///   thread hop per write, not per statement. An import (``replaceDirectory(with:)``) runs alone in its
 ///   own transaction. Single-statement writes such as
-///   ``insertEphemeralIfAbsent(namespace:key:value:expiresAt:now:durability:)`` stay atomic, also
+///   ``insertEphemeralIfAbsent(namespace:key:value:expiresAt:now:durability:with:)`` stay atomic, also
 ///   against other processes (the commit holds SQLite's write lock).
 /// - **Durability** comes from a third queue that `fsync`s the WAL file: a deferred write's caller
 ///   resumes after its commit, a durable write's caller after the first `fsync` that follows its
@@ -313,28 +313,33 @@ public final class SQLiteStore: DirectoryStore {
 
     private func apply(_ writes: [EphemeralWrite], _ action: String, durability: Durability = .durable) async throws(DirectoryError) {
         try await writer.write(action, atomic: writes.count > 1, durability: durability) { connection in
-            for write in writes {
-                switch write {
-                case .put(let namespace, let key, let value, let expiresAt):
-                    try connection.query(
-                        """
-                        INSERT INTO ephemeral (namespace, key, value, expires_at) VALUES (?, ?, ?, ?)
-                        ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
-                        """,
-                        [.text(namespace), .text(key), .blob(value), .real(expiresAt.timeIntervalSince1970)])
-                case .delete(let namespace, let key):
-                    try connection.query("DELETE FROM ephemeral WHERE namespace = ? AND key = ?", [.text(namespace), .text(key)])
-                }
+            try Self.apply(writes, on: connection)
+        }
+    }
+
+    private static func apply(_ writes: [EphemeralWrite], on connection: SQLiteHandle) throws {
+        for write in writes {
+            switch write {
+            case .put(let namespace, let key, let value, let expiresAt):
+                try connection.query(
+                    """
+                    INSERT INTO ephemeral (namespace, key, value, expires_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
+                    """,
+                    [.text(namespace), .text(key), .blob(value), .real(expiresAt.timeIntervalSince1970)])
+            case .delete(let namespace, let key):
+                try connection.query("DELETE FROM ephemeral WHERE namespace = ? AND key = ?", [.text(namespace), .text(key)])
             }
         }
     }
 
-    /// See ``DirectoryStore/insertEphemeralIfAbsent(namespace:key:value:expiresAt:now:durability:)``. One
-    /// upsert statement whose update only applies to an expired row, so it is atomic across processes too.
+    /// See ``DirectoryStore/insertEphemeralIfAbsent(namespace:key:value:expiresAt:now:durability:with:)``.
+    /// One upsert statement whose update only applies to an expired row, so it is atomic across
+    /// processes too; `writes` follow it in the same transaction when it wrote.
     public func insertEphemeralIfAbsent(
-        namespace: String, key: String, value: Data, expiresAt: Date, now: Date, durability: Durability
+        namespace: String, key: String, value: Data, expiresAt: Date, now: Date, durability: Durability, with writes: [EphemeralWrite]
     ) async throws(DirectoryError) -> Bool {
-        try await writer.write("insert an ephemeral entry", durability: durability) { connection in
+        try await writer.write("insert an ephemeral entry", atomic: !writes.isEmpty, durability: durability) { connection in
             var written = false
             try connection.query(
                 """
@@ -345,6 +350,7 @@ public final class SQLiteStore: DirectoryStore {
                 """,
                 [.text(namespace), .text(key), .blob(value), .real(expiresAt.timeIntervalSince1970), .real(now.timeIntervalSince1970)]
             ) { _ in written = true }
+            if written { try Self.apply(writes, on: connection) }
             return written
         }
     }

@@ -6,12 +6,13 @@ import Foundation
 extension TokenService {
     /// The refresh token grant with rotation and reuse detection (RFC 6749 §6, RFC 9700 §4.14.2).
     ///
-    /// In order: the token must be known; its grant must not be revoked; a token already rotated out
-    /// revokes the family (whoever presents it); it must belong to the authenticated client and not
-    /// have expired; a `scope` may only narrow the granted scope; the user must still exist and be
-    /// active (otherwise the family is revoked). Then the token is marked used (atomically, so of two
-    /// concurrent refreshes one is reuse) and a new access token, refresh token (same family) and ID
-    /// token (without `nonce`, OIDC Core §12.2) are issued.
+    /// In order: the token must be known; its grant must not be revoked; it must belong to the
+    /// authenticated client and not have expired; a `scope` may only narrow the granted scope; the user
+    /// must still exist and be active (otherwise the family is revoked). Then the token is marked used
+    /// in the same durable commit that stores the new access token and refresh token (same family), so
+    /// of two concurrent refreshes one is reuse; the ID token is issued without `nonce` (OIDC Core
+    /// §12.2). A token already rotated out revokes the family whoever presents it: when the marker is
+    /// found set, and when a check fails on a token that turns out to be used.
     func refresh(_ reader: ParameterReader, client: OIDCClient, now: Date) async throws(OAuthError) -> TokenResponse {
         guard let token = try read(reader, "refresh_token", 512) else { throw .invalidRequest("the request has no refresh_token") }
         let key = Bytes.sha256Hex(token)
@@ -19,22 +20,28 @@ extension TokenService {
             throw .invalidGrant("the refresh token is unknown or expired")
         }
         guard try await !tokens.isGrantRevoked(record.grantID, now: now) else { throw .invalidGrant("the refresh token was revoked") }
-        if try await tokens.value(namespace: TokenStore.usedRefreshTokens, key: key, now: now) != nil {
-            try await revokeFamily(record, reason: "refresh token reused", now: now)
+        let scopes: [String]
+        do throws(OAuthError) {
+            guard record.clientID == client.id else { throw .invalidGrant("the refresh token was issued to another client") }
+            guard record.expiresAt > now else { throw .invalidGrant("the refresh token has expired") }
+            scopes = try narrowedScopes(try read(reader, "scope", 1_024), granted: record.grantScopes)
+        } catch {
+            if try await tokens.value(namespace: TokenStore.usedRefreshTokens, key: key, now: now) != nil {
+                try await revokeFamily(record, reason: "refresh token reused", now: now)
+            }
+            throw error
         }
-        guard record.clientID == client.id else { throw .invalidGrant("the refresh token was issued to another client") }
-        guard record.expiresAt > now else { throw .invalidGrant("the refresh token has expired") }
-        let scopes = try narrowedScopes(try read(reader, "scope", 1_024), granted: record.grantScopes)
         let user = try await loadUser(record.session.user)
         guard let user, user.status == .active else {
             try await tokens.revokeGrant(record.grantID, reason: "user suspended or removed", until: record.grantExpiresAt, now: now)
             throw .invalidGrant("the user can no longer sign in")
         }
-        let first = try await tokens.claim(namespace: TokenStore.usedRefreshTokens, key: key, expiresAt: record.grantExpiresAt, now: now)
-        guard first else { try await revokeFamily(record, reason: "refresh token reused", now: now) }
-        return try await issueTokens(
+        let response = try await issueTokens(
             client: client, grantID: record.grantID, session: record.session, subject: record.subject, scopes: scopes,
-            grantScopes: record.grantScopes, nonce: nil, grantExpiresAt: record.grantExpiresAt, now: now)
+            grantScopes: record.grantScopes, nonce: nil, grantExpiresAt: record.grantExpiresAt,
+            spending: Spending(namespace: TokenStore.usedRefreshTokens, key: key, value: Data(), expiresAt: record.grantExpiresAt), now: now)
+        guard let response else { try await revokeFamily(record, reason: "refresh token reused", now: now) }
+        return response
     }
 
     /// Reuse of a rotated-out refresh token: the family may be in an attacker's hands, so all of it goes.

@@ -101,34 +101,52 @@ public struct TokenService: Sendable {
     }
 
     /// RFC 6749 §4.1.3, RFC 7636 §4.6, RFC 9700 §4.2.4.
+    ///
+    /// The code is marked used in the same durable commit that stores the tokens it is exchanged for:
+    /// of two concurrent redemptions exactly one issues, and a used code found later (by anyone, however
+    /// long after the code itself expired) is a replay that revokes what it issued.
     private func redeemCode(_ reader: ParameterReader, client: OIDCClient, now: Date) async throws(OAuthError) -> TokenResponse {
         guard let code = try read(reader, "code", 512) else { throw .invalidRequest("the request has no code") }
         guard let redirectURI = try read(reader, "redirect_uri", 2_048) else { throw .invalidRequest("the request has no redirect_uri") }
         let verifier = try read(reader, "code_verifier", 256)
         let key = Bytes.sha256Hex(code)
-        // A used code is a replay whoever presents it, and however long after the code itself expired.
-        if let grant = try await tokens.value(namespace: TokenStore.usedCodes, key: key, now: now) {
-            try await revokeReplayedCode(grantID: String(decoding: grant, as: UTF8.self), now: now)
-        }
         guard let record = try await tokens.get(CodeRecord.self, namespace: TokenStore.codes, key: key, now: now) else {
+            try await revokeIfReplayed(codeKey: key, now: now)
             throw .invalidGrant("the authorization code is unknown or expired")
         }
         // A code presented by another client does not consume it: the rightful client may still redeem it.
-        guard record.request.clientID == client.id else { throw .invalidGrant("the authorization code was issued to another client") }
-        let first = try await tokens.claim(
-            namespace: TokenStore.usedCodes, key: key, value: Data(record.grantID.utf8), expiresAt: now + configuration.grantLifetime,
-            now: now)
-        // Lost a race with a concurrent redemption of the same code: a replay as well.
-        guard first else { try await revokeReplayedCode(grantID: record.grantID, now: now) }
-        // From here on the code is spent: a failed check does not leave it open to more guesses.
-        guard redirectURI == record.request.redirectURI else {
-            throw .invalidGrant("redirect_uri differs from the one of the authorization request")
+        guard record.request.clientID == client.id else {
+            try await revokeIfReplayed(codeKey: key, now: now)
+            throw .invalidGrant("the authorization code was issued to another client")
         }
-        try checkPKCE(verifier: verifier, challenge: record.request.codeChallenge)
-        return try await issueTokens(
+        let spent = Spending(
+            namespace: TokenStore.usedCodes, key: key, value: Data(record.grantID.utf8), expiresAt: now + configuration.grantLifetime)
+        do throws(OAuthError) {
+            guard redirectURI == record.request.redirectURI else {
+                throw .invalidGrant("redirect_uri differs from the one of the authorization request")
+            }
+            try checkPKCE(verifier: verifier, challenge: record.request.codeChallenge)
+        } catch {
+            // The code is spent all the same: a failed check does not leave it open to more guesses.
+            guard try await tokens.claim(namespace: spent.namespace, key: key, value: spent.value, expiresAt: spent.expiresAt, now: now) else {
+                try await revokeReplayedCode(grantID: record.grantID, now: now)
+            }
+            throw error
+        }
+        let response = try await issueTokens(
             client: client, grantID: record.grantID, session: record.session, subject: record.subject,
             scopes: record.request.scopes, grantScopes: record.request.scopes, nonce: record.request.nonce,
-            grantExpiresAt: now + configuration.grantLifetime, now: now)
+            grantExpiresAt: now + configuration.grantLifetime, spending: spent, now: now)
+        // Used already, or lost a race with a concurrent redemption of the same code: a replay.
+        guard let response else { try await revokeReplayedCode(grantID: record.grantID, now: now) }
+        return response
+    }
+
+    /// A used code is a replay whoever presents it: revokes its grant and throws.
+    private func revokeIfReplayed(codeKey: String, now: Date) async throws(OAuthError) {
+        if let grant = try await tokens.value(namespace: TokenStore.usedCodes, key: codeKey, now: now) {
+            try await revokeReplayedCode(grantID: String(decoding: grant, as: UTF8.self), now: now)
+        }
     }
 
     /// RFC 6749 §4.1.2: a code used twice revokes "all tokens previously issued based on that authorization code".
@@ -155,18 +173,30 @@ public struct TokenService: Sendable {
 
     // MARK: Issuing
 
-    /// Stores a new access token (and refresh token when the grant has `offline_access`) and signs the ID token.
+    /// The marker a token request sets to spend what it redeems (a code or a refresh token).
+    struct Spending {
+        let namespace: String
+        let key: String
+        let value: Data
+        let expiresAt: Date
+    }
+
+    /// Spends a code or refresh token and issues what it is exchanged for: a new access token (and
+    /// refresh token when the grant has `offline_access`) and the signed ID token.
     ///
-    /// The tokens are stored in one store write, and the ID token is signed while that write waits for
-    /// its commit: the signature does not depend on it, and a failed write discards the signature.
+    /// The marker and the tokens are one durable store write, so a marker that is set has its tokens
+    /// and tokens never outlive their marker; the ID token is signed while that write waits for its
+    /// commit (the signature does not depend on it, and a refused or failed write discards it).
+    /// - Returns: The response, or nil when the marker was already set (a replay, or a concurrent
+    ///   redemption that won): then nothing was issued.
     func issueTokens(
         client: OIDCClient, grantID: String, session: AuthenticatedSession, subject: String, scopes: [String],
-        grantScopes: [String], nonce: String?, grantExpiresAt: Date, now: Date
-    ) async throws(OAuthError) -> TokenResponse {
+        grantScopes: [String], nonce: String?, grantExpiresAt: Date, spending: Spending, now: Date
+    ) async throws(OAuthError) -> TokenResponse? {
         let accessToken = randomToken()
         let claims = UserClaims(session: session, subject: subject, scopes: scopes)
         let accessExpiry = min(now + configuration.accessTokenLifetime, grantExpiresAt)
-        var records: [(record: any Encodable & Sendable, namespace: String, key: String, expiresAt: Date)] = [
+        var records: [TokenStore.Entry] = [
             (
                 AccessTokenRecord(
                     clientID: client.id, grantID: grantID, scopes: scopes, claims: claims, issuedAt: now, expiresAt: accessExpiry),
@@ -191,7 +221,9 @@ public struct TokenService: Sendable {
                 exp: (now + configuration.idTokenLifetime).numericDate, iat: now.numericDate, nonce: nonce,
                 atHash: IDTokenClaims.accessTokenHash(accessToken), user: claims) : nil
         async let signed = signIDToken(payload, algorithm: client.idTokenAlgorithm)
-        try await tokens.put(records)
+        let first = try await tokens.claim(
+            namespace: spending.namespace, key: spending.key, value: spending.value, expiresAt: spending.expiresAt, now: now, issuing: records)
+        guard first else { return nil }
         let idToken = try await signed.get()
         return TokenResponse(
             accessToken: accessToken, expiresIn: max(0, Int(accessExpiry.timeIntervalSince(now))), idToken: idToken,

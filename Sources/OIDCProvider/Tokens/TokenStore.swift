@@ -32,28 +32,54 @@ struct TokenStore: Sendable {
 
     init(store: any DirectoryStore) { self.store = store }
 
+    /// A record to store: its value, where, and until when.
+    typealias Entry = (record: any Encodable & Sendable, namespace: String, key: String, expiresAt: Date)
+
     func put(_ record: some Encodable & Sendable, namespace: String, key: String, expiresAt: Date) async throws(OAuthError) {
         try await put([(record, namespace, key, expiresAt)])
     }
 
-    /// Writes several records in one atomic store write (one commit for the access and refresh
-    /// tokens of a response). The write is ``Durability/deferred``: a code or token that a power cut
-    /// loses is only unknown afterwards (its holder signs in again). What must never be lost — a code
-    /// or refresh token marked used, a revoked grant — goes through ``claim(namespace:key:value:expiresAt:now:)``,
-    /// which is durable.
-    func put(_ records: [(record: any Encodable & Sendable, namespace: String, key: String, expiresAt: Date)]) async throws(OAuthError) {
+    /// Writes several records in one atomic store write. The write is ``Durability/deferred``: a code
+    /// that a power cut loses is only unknown afterwards (its holder signs in again). What must never
+    /// be lost — a code or refresh token marked used, a revoked grant — goes through
+    /// ``claim(namespace:key:value:expiresAt:now:issuing:)``, which is durable.
+    func put(_ records: [Entry]) async throws(OAuthError) {
+        let (writes, encoded) = try Self.encode(records)
+        try await run { try await store.writeEphemeral(writes, durability: .deferred) }
+        remember(encoded)
+    }
+
+    /// Marks `key` as used, once: true for the first caller, false for every later one. The first
+    /// caller's `records` (the tokens a redemption issues) are written in the same durable commit as
+    /// the marker, so tokens never outlive a lost marker; a later caller writes nothing.
+    func claim(
+        namespace: String, key: String, value: Data = Data(), expiresAt: Date, now: Date, issuing records: [Entry] = []
+    ) async throws(OAuthError) -> Bool {
+        let (writes, encoded) = try Self.encode(records)
+        let first = try await run {
+            try await store.insertEphemeralIfAbsent(
+                namespace: namespace, key: key, value: value, expiresAt: expiresAt, now: now, durability: .durable, with: writes)
+        }
+        if first { remember(encoded) }
+        return first
+    }
+
+    private static func encode(_ records: [Entry]) throws(OAuthError) -> ([EphemeralWrite], [(record: any Sendable, key: String, data: Data)]) {
         var writes: [EphemeralWrite] = []
         var encoded: [(record: any Sendable, key: String, data: Data)] = []
         for entry in records {
             do {
-                let data = try Self.encoder.encode(entry.record)
+                let data = try encoder.encode(entry.record)
                 writes.append(.put(namespace: entry.namespace, key: entry.key, value: data, expiresAt: entry.expiresAt))
-                encoded.append((entry.record, Self.cacheKey(entry.namespace, entry.key), data))
+                encoded.append((entry.record, cacheKey(entry.namespace, entry.key), data))
             } catch {
                 throw .serverError("cannot encode a \(entry.namespace) record")
             }
         }
-        try await run { try await store.writeEphemeral(writes, durability: .deferred) }
+        return (writes, encoded)
+    }
+
+    private func remember(_ encoded: [(record: any Sendable, key: String, data: Data)]) {
         for entry in encoded { recent.remember(entry.record, entry.key, storedAs: entry.data) }
     }
 
@@ -75,13 +101,6 @@ struct TokenStore: Sendable {
 
     func value(namespace: String, key: String, now: Date) async throws(OAuthError) -> Data? {
         try await run { try await store.ephemeral(namespace: namespace, key: key, now: now) }
-    }
-
-    /// Marks `key` as used, once: true for the first caller, false for every later one.
-    func claim(namespace: String, key: String, value: Data = Data(), expiresAt: Date, now: Date) async throws(OAuthError) -> Bool {
-        try await run {
-            try await store.insertEphemeralIfAbsent(namespace: namespace, key: key, value: value, expiresAt: expiresAt, now: now)
-        }
     }
 
     func delete(namespace: String, key: String) async throws(OAuthError) {

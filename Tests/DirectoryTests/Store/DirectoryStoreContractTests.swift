@@ -254,6 +254,24 @@ struct DirectoryStoreContractTests {
         }
     }
 
+    @Test("insert-if-absent makes its other writes only when it wins", arguments: StoreKind.allCases)
+    func insertIfAbsentWithWrites(_ kind: StoreKind) async throws {
+        try await kind.withStore { store async throws in
+            let expiry = now.addingTimeInterval(60)
+            try await store.putEphemeral(namespace: "token", key: "old", value: Data([0]), expiresAt: expiry)
+            let issue: [EphemeralWrite] = [
+                .put(namespace: "token", key: "new", value: Data([1]), expiresAt: expiry), .delete(namespace: "token", key: "old"),
+            ]
+            #expect(try await store.insertEphemeralIfAbsent(namespace: "used", key: "code", value: Data(), expiresAt: expiry, now: now, durability: .durable, with: issue))
+            #expect(try await store.ephemeral(namespace: "token", key: "new", now: now) == Data([1]))
+            #expect(try await store.ephemeral(namespace: "token", key: "old", now: now) == nil)
+
+            let replay: [EphemeralWrite] = [.put(namespace: "token", key: "replayed", value: Data([2]), expiresAt: expiry)]
+            #expect(!(try await store.insertEphemeralIfAbsent(namespace: "used", key: "code", value: Data(), expiresAt: expiry, now: now, durability: .durable, with: replay)))
+            #expect(try await store.ephemeral(namespace: "token", key: "replayed", now: now) == nil)
+        }
+    }
+
     @Test("of concurrent insert-if-absent calls exactly one wins", arguments: StoreKind.allCases)
     func insertIfAbsentIsAtomic(_ kind: StoreKind) async throws {
         try await kind.withStore { store async throws in
@@ -261,12 +279,17 @@ struct DirectoryStoreContractTests {
                 for attempt in 0..<20 {
                     group.addTask {
                         try await store.insertEphemeralIfAbsent(
-                            namespace: "replay", key: "assertion-42", value: Data([UInt8(attempt)]), expiresAt: now.addingTimeInterval(60), now: now)
+                            namespace: "replay", key: "assertion-42", value: Data([UInt8(attempt)]), expiresAt: now.addingTimeInterval(60), now: now,
+                            durability: .durable,
+                            with: [.put(namespace: "issued", key: "attempt-\(attempt)", value: Data(), expiresAt: now.addingTimeInterval(60))])
                     }
                 }
                 return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
             }
             #expect(wins == 1)
+            var issued = 0
+            for attempt in 0..<20 where try await store.ephemeral(namespace: "issued", key: "attempt-\(attempt)", now: now) != nil { issued += 1 }
+            #expect(issued == 1, "only the winner's writes are made")
         }
     }
 

@@ -42,6 +42,24 @@ struct AuthorizationCodeTests {
         #expect(await oauthError { try await provider.refresh(refresh) }?.error == "invalid_grant")
     }
 
+    @Test("of concurrent redemptions of one code exactly one issues, and the others' replay revokes what it issued")
+    func concurrentRedemptions() async throws {
+        let code = try await provider.code(for: try provider.request())
+        let results = await withTaskGroup(of: Result<TokenResponse, OAuthError>.self) { group in
+            for _ in 0..<8 {
+                group.addTask { [provider] in
+                    do throws(OAuthError) { return .success(try await provider.redeem(code)) } catch { return .failure(error) }
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        let issued = results.compactMap { try? $0.get() }
+        #expect(issued.count == 1)
+        #expect(results.filter { if case .failure(let error) = $0 { error.error == "invalid_grant" } else { false } }.count == 7)
+        let userinfo = await oauthError { try await provider.service.userInfo(authorizationHeader: "Bearer \(issued[0].accessToken)", now: now) }
+        #expect(userinfo?.error == "invalid_token")
+    }
+
     @Test("a code replayed after the code itself expired still revokes its tokens")
     func lateReplayRevokesIssuedTokens() async throws {
         let code = try await provider.code(for: try provider.request())

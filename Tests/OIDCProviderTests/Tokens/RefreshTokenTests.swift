@@ -45,6 +45,23 @@ struct RefreshTokenTests {
         }
     }
 
+    @Test("of concurrent refreshes with one token exactly one rotates it, and the others' reuse revokes the family")
+    func concurrentRefreshes() async throws {
+        let token = try #require(try await provider.login().refreshToken)
+        let results = await withTaskGroup(of: Result<TokenResponse, OAuthError>.self) { group in
+            for _ in 0..<8 {
+                group.addTask { [provider] in
+                    do throws(OAuthError) { return .success(try await provider.refresh(token, at: now.addingTimeInterval(60))) } catch { return .failure(error) }
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        let rotated = results.compactMap { try? $0.get() }
+        #expect(rotated.count == 1)
+        let next = try #require(rotated.first?.refreshToken)
+        #expect(await oauthError { try await provider.refresh(next, at: now.addingTimeInterval(90)) }?.error == "invalid_grant")
+    }
+
     @Test("another login's family is untouched by a reuse")
     func reuseLeavesOtherFamiliesAlone() async throws {
         let a = try #require(try await provider.login().refreshToken)
