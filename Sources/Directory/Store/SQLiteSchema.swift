@@ -33,7 +33,23 @@ enum SQLiteSchema {
             ) WITHOUT ROWID
             """,
             "CREATE INDEX ephemeral_expiry ON ephemeral (expires_at)",
-        ]
+        ],
+        // 2: ephemeral entries in a rowid table. Their values (sessions, codes, tokens) are far larger
+        // than a WITHOUT ROWID row should be, and their keys are random: every write rewrote a random
+        // leaf of few rows. Now a value is appended at the table's end and only its small key goes
+        // into a random leaf of the unique index.
+        [
+            """
+            CREATE TABLE ephemeral_rows (
+                namespace TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, expires_at REAL NOT NULL,
+                UNIQUE (namespace, key)
+            )
+            """,
+            "INSERT INTO ephemeral_rows (namespace, key, value, expires_at) SELECT namespace, key, value, expires_at FROM ephemeral",
+            "DROP TABLE ephemeral",
+            "ALTER TABLE ephemeral_rows RENAME TO ephemeral",
+            "CREATE INDEX ephemeral_expiry ON ephemeral (expires_at)",
+        ],
     ]
 
     /// The version a fully migrated database has.

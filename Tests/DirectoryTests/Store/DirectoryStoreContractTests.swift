@@ -309,6 +309,42 @@ struct DirectoryStoreContractTests {
 
 @Suite("SQLite store")
 struct SQLiteStoreTests {
+    @Test("a database of schema version 1 is migrated to the current schema and keeps its entries")
+    func migratesVersionOne() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let path = directory.path("gatehouse.sqlite")
+        do {
+            let old = try SQLiteHandle(path: path)
+            for statement in SQLiteSchema.migrations[0] { try old.execute(statement) }
+            try old.execute("PRAGMA user_version = 1")
+            try old.query(
+                "INSERT INTO ephemeral (namespace, key, value, expires_at) VALUES ('session', 'k', x'0102', ?)",
+                [.real(now.addingTimeInterval(60).timeIntervalSince1970)])
+        }
+        let store = try await SQLiteStore.open(path: path)
+        #expect(try await store.ephemeral(namespace: "session", key: "k", now: now) == Data([1, 2]))
+        #expect(!(try await store.insertEphemeralIfAbsent(namespace: "session", key: "k", value: Data(), expiresAt: now.addingTimeInterval(60), now: now)))
+        #expect(try await store.purgeExpired(now: now.addingTimeInterval(61)) == 1)
+        try await store.close()
+        let reopened = try SQLiteHandle(path: path)
+        var version = 0
+        try reopened.query("PRAGMA user_version") { version = Int($0.integer(0)) }
+        #expect(version == SQLiteSchema.currentVersion)
+    }
+
+    @Test("a database written by a newer Gatehouse is refused, unchanged")
+    func refusesNewerSchema() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let path = directory.path("gatehouse.sqlite")
+        try SQLiteHandle(path: path).execute("PRAGMA user_version = \(SQLiteSchema.currentVersion + 1)")
+        await #expect(throws: DirectoryError.self) { try await SQLiteStore.open(path: path) }
+        var version = 0
+        try SQLiteHandle(path: path).query("PRAGMA user_version") { version = Int($0.integer(0)) }
+        #expect(version == SQLiteSchema.currentVersion + 1)
+    }
+
     @Test("data survives closing and reopening the file")
     func survivesReopen() async throws {
         let directory = try TemporaryDirectory()
