@@ -15,13 +15,29 @@ struct CodeRecord: Codable, Sendable {
     var issuedAt: Date
 }
 
-/// What is stored for an opaque access token, under its SHA-256.
+/// What a redeemed code granted, stored once under the grant id for every token issued from it:
+/// who logged in and how, as the code fixed it. The tokens themselves are small records that point
+/// here, so a refresh does not write the session again.
+struct GrantRecord: Codable, Sendable {
+    var clientID: AppID
+    /// The scopes the user granted; a token may carry fewer, never more (RFC 6749 §6).
+    var scopes: [String]
+    /// Who logged in and how: the claims of every token of the grant come from it.
+    var session: AuthenticatedSession
+    /// The `sub` the client sees.
+    var subject: String
+    var issuedAt: Date
+    /// When the grant ends: with `offline_access`, however often it is refreshed; without, with its
+    /// one access token.
+    var expiresAt: Date
+}
+
+/// What is stored for an opaque access token, under its SHA-256. Its claims are those of its grant
+/// (``GrantRecord/session``), as they were when the code was redeemed.
 struct AccessTokenRecord: Codable, Sendable {
     var clientID: AppID
     var grantID: String
     var scopes: [String]
-    /// The claims userinfo returns, fixed when the token was issued.
-    var claims: UserClaims
     var issuedAt: Date
     var expiresAt: Date
 }
@@ -32,10 +48,6 @@ struct AccessTokenRecord: Codable, Sendable {
 struct RefreshTokenRecord: Codable, Sendable {
     var clientID: AppID
     var grantID: String
-    /// The scopes the user granted; a refresh may narrow them, never widen (RFC 6749 §6).
-    var grantScopes: [String]
-    var session: AuthenticatedSession
-    var subject: String
     var issuedAt: Date
     /// When this token stops being usable (idle lifetime).
     var expiresAt: Date

@@ -18,20 +18,20 @@ extension TokenService {
         for kind in Self.searchOrder(hint) {
             switch kind {
             case .access:
-                if let record = try await tokens.liveAccessToken(token, now: now), record.clientID == client.id {
+                if let (record, grant) = try await tokens.liveAccessToken(token, now: now), record.clientID == client.id {
                     return IntrospectionResponse(
                         active: true, scope: record.scopes.joined(separator: " "), clientID: client.id.rawValue,
-                        sub: record.claims.sub, username: record.claims.email, tokenType: "Bearer",
+                        sub: grant.subject, username: record.scopes.contains(Scope.email) ? grant.session.email : nil, tokenType: "Bearer",
                         exp: record.expiresAt.numericDate, iat: record.issuedAt.numericDate, iss: configuration.issuer,
-                        aud: client.id.rawValue, sid: record.claims.sid)
+                        aud: client.id.rawValue, sid: grant.session.sid)
                 }
             case .refresh:
-                if let record = try await tokens.liveRefreshToken(token, now: now), record.clientID == client.id {
+                if let (record, grant) = try await tokens.liveRefreshToken(token, now: now), record.clientID == client.id {
                     return IntrospectionResponse(
-                        active: true, scope: record.grantScopes.joined(separator: " "), clientID: client.id.rawValue,
-                        sub: record.subject, tokenType: "refresh_token", exp: record.expiresAt.numericDate,
+                        active: true, scope: grant.scopes.joined(separator: " "), clientID: client.id.rawValue,
+                        sub: grant.subject, tokenType: "refresh_token", exp: record.expiresAt.numericDate,
                         iat: record.issuedAt.numericDate, iss: configuration.issuer, aud: client.id.rawValue,
-                        sid: record.session.sid)
+                        sid: grant.session.sid)
                 }
             }
         }

@@ -19,26 +19,27 @@ extension TokenService {
         guard let record = try await tokens.get(RefreshTokenRecord.self, namespace: TokenStore.refreshTokens, key: key, now: now) else {
             throw .invalidGrant("the refresh token is unknown or expired")
         }
-        guard try await !tokens.isGrantRevoked(record.grantID, now: now) else { throw .invalidGrant("the refresh token was revoked") }
+        guard let grant = try await tokens.liveGrant(record.grantID, now: now) else {
+            throw .invalidGrant("the refresh token was revoked or its grant has ended")
+        }
         let scopes: [String]
         do throws(OAuthError) {
             guard record.clientID == client.id else { throw .invalidGrant("the refresh token was issued to another client") }
             guard record.expiresAt > now else { throw .invalidGrant("the refresh token has expired") }
-            scopes = try narrowedScopes(try read(reader, "scope", 1_024), granted: record.grantScopes)
+            scopes = try narrowedScopes(try read(reader, "scope", 1_024), granted: grant.scopes)
         } catch {
             if try await tokens.value(namespace: TokenStore.usedRefreshTokens, key: key, now: now) != nil {
                 try await revokeFamily(record, reason: "refresh token reused", now: now)
             }
             throw error
         }
-        let user = try await loadUser(record.session.user)
+        let user = try await loadUser(grant.session.user)
         guard let user, user.status == .active else {
             try await tokens.revokeGrant(record.grantID, reason: "user suspended or removed", until: record.grantExpiresAt, now: now)
             throw .invalidGrant("the user can no longer sign in")
         }
         let response = try await issueTokens(
-            client: client, grantID: record.grantID, session: record.session, subject: record.subject, scopes: scopes,
-            grantScopes: record.grantScopes, nonce: nil, grantExpiresAt: record.grantExpiresAt,
+            client: client, grantID: record.grantID, grant: grant, storingGrant: false, scopes: scopes, nonce: nil,
             spending: Spending(namespace: TokenStore.usedRefreshTokens, key: key, value: Data(), expiresAt: record.grantExpiresAt), now: now)
         guard let response else { try await revokeFamily(record, reason: "refresh token reused", now: now) }
         return response

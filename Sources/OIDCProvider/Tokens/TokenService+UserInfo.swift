@@ -1,7 +1,8 @@
 import Foundation
 
 extension TokenService {
-    /// The userinfo endpoint (OIDC Core §5.3): the claims fixed when the access token was issued.
+    /// The userinfo endpoint (OIDC Core §5.3): the claims fixed when the access token's grant began
+    /// (its code was redeemed), for the token's scope.
     ///
     /// The token comes as `Authorization: Bearer <token>` (RFC 6750 §2.1); the HTTP layer may pass a
     /// form-body `access_token` (§2.2) in the same shape. The claims are ``UserClaims`` — the ID
@@ -15,7 +16,7 @@ extension TokenService {
             throw OAuthError("invalid_token", "the request has no bearer access token", status: 401,
                 wwwAuthenticate: "Bearer realm=\"\(configuration.issuer)\"")
         }
-        guard let record = try await tokens.liveAccessToken(token, now: now) else {
+        guard let (record, grant) = try await tokens.liveAccessToken(token, now: now) else {
             throw OAuthError("invalid_token", "the access token is invalid, expired or revoked", status: 401,
                 wwwAuthenticate: #"Bearer realm="\#(configuration.issuer)", error="invalid_token", error_description="the access token is invalid, expired or revoked""#)
         }
@@ -23,7 +24,7 @@ extension TokenService {
             throw OAuthError("insufficient_scope", "the access token's scope lacks openid", status: 403,
                 wwwAuthenticate: #"Bearer realm="\#(configuration.issuer)", error="insufficient_scope", scope="openid""#)
         }
-        return record.claims
+        return UserClaims(session: grant.session, subject: grant.subject, scopes: record.scopes)
     }
 
     /// The token of `Authorization: Bearer <token>` (scheme case-insensitive), nil otherwise.

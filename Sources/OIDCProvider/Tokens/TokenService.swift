@@ -8,8 +8,8 @@ import Foundation
 ///
 /// Time comes in as `now` on every call and randomness through the ``RandomSource``; records live in
 /// the ``DirectoryStore`` (``TokenStore`` lists the namespaces), so any node can redeem what another
-/// issued. Access tokens are opaque, stored by hash with their claims, so a login costs exactly one
-/// signature: the ID token's.
+/// issued. Access tokens are opaque, stored by hash and pointing to their grant, which holds the
+/// claims (stored once, when the code is redeemed), so a login costs exactly one signature: the ID token's.
 ///
 /// **Refresh tokens** are issued only when the granted scope contains `offline_access` (OIDC Core
 /// §11), for every client type: a long-lived credential is handed out only to a client that asked
@@ -133,10 +133,13 @@ public struct TokenService: Sendable {
             }
             throw error
         }
+        let scopes = record.request.scopes
+        let grant = GrantRecord(
+            clientID: client.id, scopes: scopes, session: record.session, subject: record.subject, issuedAt: now,
+            expiresAt: now + (scopes.contains(Scope.offlineAccess) ? configuration.grantLifetime : configuration.accessTokenLifetime))
         let response = try await issueTokens(
-            client: client, grantID: record.grantID, session: record.session, subject: record.subject,
-            scopes: record.request.scopes, grantScopes: record.request.scopes, nonce: record.request.nonce,
-            grantExpiresAt: now + configuration.grantLifetime, spending: spent, now: now)
+            client: client, grantID: record.grantID, grant: grant, storingGrant: true, scopes: scopes, nonce: record.request.nonce,
+            spending: spent, now: now)
         // Used already, or lost a race with a concurrent redemption of the same code: a replay.
         guard let response else { try await revokeReplayedCode(grantID: record.grantID, now: now) }
         return response
@@ -182,35 +185,35 @@ public struct TokenService: Sendable {
     }
 
     /// Spends a code or refresh token and issues what it is exchanged for: a new access token (and
-    /// refresh token when the grant has `offline_access`) and the signed ID token.
+    /// refresh token when the grant has `offline_access`) and the signed ID token, with the claims of
+    /// `grant`.
     ///
-    /// The marker and the tokens are one durable store write, so a marker that is set has its tokens
-    /// and tokens never outlive their marker; the ID token is signed while that write waits for its
-    /// commit (the signature does not depend on it, and a refused or failed write discards it).
+    /// The marker, the tokens and (`storingGrant`, for a code) the grant are one durable store write,
+    /// so a marker that is set has its tokens and tokens never outlive their marker; the ID token is
+    /// signed while that write waits for its commit (the signature does not depend on it, and a
+    /// refused or failed write discards it).
     /// - Returns: The response, or nil when the marker was already set (a replay, or a concurrent
     ///   redemption that won): then nothing was issued.
     func issueTokens(
-        client: OIDCClient, grantID: String, session: AuthenticatedSession, subject: String, scopes: [String],
-        grantScopes: [String], nonce: String?, grantExpiresAt: Date, spending: Spending, now: Date
+        client: OIDCClient, grantID: String, grant: GrantRecord, storingGrant: Bool, scopes: [String], nonce: String?,
+        spending: Spending, now: Date
     ) async throws(OAuthError) -> TokenResponse? {
         let accessToken = randomToken()
-        let claims = UserClaims(session: session, subject: subject, scopes: scopes)
-        let accessExpiry = min(now + configuration.accessTokenLifetime, grantExpiresAt)
+        let accessExpiry = min(now + configuration.accessTokenLifetime, grant.expiresAt)
         var records: [TokenStore.Entry] = [
             (
-                AccessTokenRecord(
-                    clientID: client.id, grantID: grantID, scopes: scopes, claims: claims, issuedAt: now, expiresAt: accessExpiry),
+                AccessTokenRecord(clientID: client.id, grantID: grantID, scopes: scopes, issuedAt: now, expiresAt: accessExpiry),
                 TokenStore.accessTokens, Bytes.sha256Hex(accessToken), accessExpiry
             )
         ]
+        if storingGrant { records.append((grant, TokenStore.grants, grantID, grant.expiresAt)) }
         var refreshToken: String?
-        if grantScopes.contains(Scope.offlineAccess) {
+        if grant.scopes.contains(Scope.offlineAccess) {
             let token = randomToken()
             let record = RefreshTokenRecord(
-                clientID: client.id, grantID: grantID, grantScopes: grantScopes, session: session, subject: subject,
-                issuedAt: now, expiresAt: min(now + configuration.refreshTokenIdleLifetime, grantExpiresAt),
-                grantExpiresAt: grantExpiresAt)
-            records.append((record, TokenStore.refreshTokens, Bytes.sha256Hex(token), grantExpiresAt))
+                clientID: client.id, grantID: grantID, issuedAt: now, expiresAt: min(now + configuration.refreshTokenIdleLifetime, grant.expiresAt),
+                grantExpiresAt: grant.expiresAt)
+            records.append((record, TokenStore.refreshTokens, Bytes.sha256Hex(token), grant.expiresAt))
             refreshToken = token
         }
 
@@ -219,7 +222,8 @@ public struct TokenService: Sendable {
             ? IDTokenClaims(
                 iss: configuration.issuer, aud: client.id.rawValue, azp: client.id.rawValue,
                 exp: (now + configuration.idTokenLifetime).numericDate, iat: now.numericDate, nonce: nonce,
-                atHash: IDTokenClaims.accessTokenHash(accessToken), user: claims) : nil
+                atHash: IDTokenClaims.accessTokenHash(accessToken), user: UserClaims(session: grant.session, subject: grant.subject, scopes: scopes))
+            : nil
         async let signed = signIDToken(payload, algorithm: client.idTokenAlgorithm)
         let first = try await tokens.claim(
             namespace: spending.namespace, key: spending.key, value: spending.value, expiresAt: spending.expiresAt, now: now, issuing: records)

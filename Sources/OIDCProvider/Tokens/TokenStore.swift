@@ -9,8 +9,9 @@ import Foundation
 /// |---|---|---|---|
 /// | `oidc.code` | SHA-256(code) | ``CodeRecord`` | code lifetime |
 /// | `oidc.code-used` | SHA-256(code) | grant id | grant lifetime |
-/// | `oidc.access` | SHA-256(token) | ``AccessTokenRecord`` | access token lifetime |
-/// | `oidc.refresh` | SHA-256(token) | ``RefreshTokenRecord`` | end of its grant |
+/// | `oidc.grant` | grant id | ``GrantRecord`` | end of the grant |
+/// | `oidc.access-token` | SHA-256(token) | ``AccessTokenRecord`` | access token lifetime |
+/// | `oidc.refresh-token` | SHA-256(token) | ``RefreshTokenRecord`` | end of its grant |
 /// | `oidc.refresh-used` | SHA-256(token) | empty | end of its grant |
 /// | `oidc.grant-revoked` | grant id | reason | end of the grant |
 /// | `oidc.client-assertion-jti` | SHA-256(client ‖ jti) | empty | assertion `exp` + skew |
@@ -19,8 +20,9 @@ import Foundation
 struct TokenStore: Sendable {
     static let codes = "oidc.code"
     static let usedCodes = "oidc.code-used"
-    static let accessTokens = "oidc.access"
-    static let refreshTokens = "oidc.refresh"
+    static let grants = "oidc.grant"
+    static let accessTokens = "oidc.access-token"
+    static let refreshTokens = "oidc.refresh-token"
     static let usedRefreshTokens = "oidc.refresh-used"
     static let revokedGrants = "oidc.grant-revoked"
     static let assertionIDs = "oidc.client-assertion-jti"
@@ -117,22 +119,30 @@ struct TokenStore: Sendable {
         try await value(namespace: Self.revokedGrants, key: grantID, now: now) != nil
     }
 
-    /// The live access token behind `token`, nil when unknown, expired or revoked.
-    func liveAccessToken(_ token: String, now: Date) async throws(OAuthError) -> AccessTokenRecord? {
+    /// The live access token behind `token` and its grant, nil when unknown, expired or revoked.
+    func liveAccessToken(_ token: String, now: Date) async throws(OAuthError) -> (token: AccessTokenRecord, grant: GrantRecord)? {
         guard let record = try await get(AccessTokenRecord.self, namespace: Self.accessTokens, key: Bytes.sha256Hex(token), now: now),
-            record.expiresAt > now, try await !isGrantRevoked(record.grantID, now: now)
+            record.expiresAt > now, let grant = try await liveGrant(record.grantID, now: now)
         else { return nil }
-        return record
+        return (record, grant)
     }
 
-    /// The usable refresh token behind `token`: not expired, not rotated out, grant not revoked.
-    func liveRefreshToken(_ token: String, now: Date) async throws(OAuthError) -> RefreshTokenRecord? {
+    /// The usable refresh token behind `token` and its grant: not expired, not rotated out, grant not revoked.
+    func liveRefreshToken(_ token: String, now: Date) async throws(OAuthError) -> (token: RefreshTokenRecord, grant: GrantRecord)? {
         let key = Bytes.sha256Hex(token)
         guard let record = try await get(RefreshTokenRecord.self, namespace: Self.refreshTokens, key: key, now: now),
             record.expiresAt > now, try await value(namespace: Self.usedRefreshTokens, key: key, now: now) == nil,
-            try await !isGrantRevoked(record.grantID, now: now)
+            let grant = try await liveGrant(record.grantID, now: now)
         else { return nil }
-        return record
+        return (record, grant)
+    }
+
+    /// The grant with this id, nil when it ended or was revoked.
+    func liveGrant(_ grantID: String, now: Date) async throws(OAuthError) -> GrantRecord? {
+        guard let grant = try await get(GrantRecord.self, namespace: Self.grants, key: grantID, now: now),
+            try await !isGrantRevoked(grantID, now: now)
+        else { return nil }
+        return grant
     }
 
     private func run<T>(_ body: () async throws -> T) async throws(OAuthError) -> T {

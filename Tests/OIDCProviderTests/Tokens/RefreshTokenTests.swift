@@ -1,3 +1,4 @@
+import Authenticators
 import Directory
 import FlowEngine
 import Foundation
@@ -60,6 +61,19 @@ struct RefreshTokenTests {
         #expect(rotated.count == 1)
         let next = try #require(rotated.first?.refreshToken)
         #expect(await oauthError { try await provider.refresh(next, at: now.addingTimeInterval(90)) }?.error == "invalid_grant")
+    }
+
+    @Test("a token's record points to its grant: the session is stored once with the grant, not with every token")
+    func tokensPointToTheirGrant() async throws {
+        let first = try await provider.login()
+        let later = now.addingTimeInterval(60)
+        let second = try await provider.refresh(try #require(first.refreshToken), at: later)
+        for (namespace, token) in [(TokenStore.accessTokens, second.accessToken), (TokenStore.refreshTokens, try #require(second.refreshToken))] {
+            let stored = try #require(try await provider.store.ephemeral(namespace: namespace, key: Bytes.sha256Hex(token), now: later))
+            #expect(!String(decoding: stored, as: UTF8.self).contains("alice@acme.test"), "\(namespace) holds the session")
+        }
+        let claims = try await provider.service.userInfo(authorizationHeader: "Bearer \(second.accessToken)", now: later)
+        #expect(claims.sub == "u-alice" && claims.email == "alice@acme.test")
     }
 
     @Test("another login's family is untouched by a reuse")
