@@ -84,7 +84,8 @@ public final class SQLiteStore: DirectoryStore {
             // From here on a commit does not wait for the disk; the writer's flusher syncs the WAL
             // before a durable write returns, and its checkpointer copies the WAL into the database
             // file beside it (see `Writer`).
-            try writer.execute("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0")
+            // A WAL that a burst made large is cut back to 64 MiB when it starts over.
+            try writer.execute("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864")
         } catch {
             throw translate(error, doing: "open the database '\(path)'")
         }
@@ -450,7 +451,8 @@ extension SQLiteHandle {
 ///
 /// SQLite's own checkpoints are off on this connection (they would copy the WAL into the database
 /// file, and sync it, in the middle of a commit): every ``Writer/checkpointInterval`` writes, the
-/// ``Checkpointer`` does it on a connection and a queue of its own.
+/// ``Checkpointer`` does it on a connection and a queue of its own, and the writer then copies the
+/// frames committed meanwhile, between two groups, so that the WAL starts over.
 ///
 /// `handle` is used only on `queue`; everything else is under `state`'s lock.
 private final class Writer: @unchecked Sendable {
@@ -459,6 +461,8 @@ private final class Writer: @unchecked Sendable {
     private let state = Mutex(State())
     private let flusher: WALFlusher
     private let checkpointer: Checkpointer
+    /// The checkpointer's checkpoints this connection has finished (``finishCheckpoint()``); used only on `queue`.
+    private var checkpointsFinished = 0
     /// Writes between two checkpoints: about SQLite's default of 1,000 WAL pages, at 2 to 4 pages a write.
     static let checkpointInterval = 300
     private let path: String
@@ -580,6 +584,23 @@ private final class Writer: @unchecked Sendable {
             }
         }
         if !durable.isEmpty { flusher.flush(durable) }
+        finishCheckpoint()
+    }
+
+    /// After each checkpoint of the ``Checkpointer``, copies on this connection what was committed
+    /// while it ran (a few frames; the group's callers have already been resumed), so that the next
+    /// write finds the whole WAL in the database file and starts it over from its beginning. Under
+    /// steady writes the checkpointer alone never catches up with the writer, and the WAL would grow
+    /// without bound (and every read and `fsync` with it).
+    private func finishCheckpoint() {
+        let done = checkpointer.checkpoints
+        guard done > checkpointsFinished, let handle else { return }
+        checkpointsFinished = done
+        do {
+            try handle.checkpoint()
+        } catch {
+            logger.warning("checkpoint failed", metadata: ["path": "\(path)", "error": "\(error)"])
+        }
     }
 
     /// Runs `group` in one transaction, each write in a savepoint of its own. A lone write runs as it

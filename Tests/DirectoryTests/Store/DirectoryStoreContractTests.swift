@@ -514,6 +514,31 @@ struct SQLiteStoreTests {
         try await reopened.close()
     }
 
+    @Test("under steady concurrent writes the WAL starts over after checkpoints instead of growing without bound")
+    func walStaysBounded() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let path = directory.path("gatehouse.sqlite")
+        let store = try await SQLiteStore.open(path: path)
+        let value = Data(repeating: 7, count: 1_500)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<8 {
+                group.addTask {
+                    for n in 0..<500 {
+                        try await store.writeEphemeral(
+                            [.put(namespace: "tx", key: "w\(writer)-\(n)", value: value, expiresAt: now.addingTimeInterval(60))], durability: .deferred)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let wal = try #require(try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int)
+        // 4,000 writes of two or more pages each would make a WAL of 32 MB and more.
+        #expect(wal < 12_000_000, "the WAL grew to \(wal) bytes")
+        #expect(try await store.ephemeral(namespace: "tx", key: "w7-499", now: now) == value)
+        try await store.close()
+    }
+
     @Test("the database runs in WAL mode")
     func usesWAL() async throws {
         let directory = try TemporaryDirectory()
