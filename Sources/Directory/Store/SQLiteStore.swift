@@ -463,8 +463,10 @@ private final class Writer: @unchecked Sendable {
     private let checkpointer: Checkpointer
     /// The checkpointer's checkpoints this connection has finished (``finishCheckpoint()``); used only on `queue`.
     private var checkpointsFinished = 0
-    /// Writes between two checkpoints: about SQLite's default of 1,000 WAL pages, at 2 to 4 pages a write.
-    static let checkpointInterval = 300
+    /// Writes between two checkpoints: a WAL of a few thousand pages (10 to 20 MB), copied in one go
+    /// every few hundred milliseconds under load; checkpoints more often made the writer stop more often
+    /// for the frames committed meanwhile (p99 of the refresh grant 16 ms at 300, 12 ms at 1,000).
+    static let checkpointInterval = 1_000
     private let path: String
     private let logger: Logger
 

@@ -87,11 +87,20 @@ extension LoginController {
     /// Creates or refreshes the SSO session, forgets the transaction and hands over to the app.
     ///
     /// The same user keeps their session id (`sid`) with the new methods and level (step-up); another
-    /// user ends the old session first. Either way the browser gets a fresh cookie.
-    func complete(_ transaction: LoginTransaction, _ result: FlowResult, request: Request, logger: Logger) async throws -> Response {
+    /// user ends the old session first. Either way the browser gets a fresh cookie — except when the
+    /// session alone answered an app it already serves, changing nothing: then nothing is written and
+    /// the cookie stays, unless the session was last renewed ``SessionStore/renewalInterval`` ago or more.
+    /// - Parameters:
+    ///   - session: The browser's session when the caller has just read it; nil reads it here.
+    ///   - stored: Whether the transaction was stored (and must now be deleted).
+    func complete(
+        _ transaction: LoginTransaction, _ result: FlowResult, request: Request, logger: Logger, session known: SessionRecord? = nil,
+        stored: Bool = true
+    ) async throws -> Response {
         let now = runtime.clock()
         let sessions = runtime.sessions
-        let previous = try await sessions.find(cookie: request.cookies[SessionStore.cookieName]?.value, now: now)
+        var previous = known
+        if previous == nil { previous = try await sessions.find(cookie: request.cookies[SessionStore.cookieName]?.value, now: now) }
         let continuing = previous.flatMap { $0.session.user == result.subject ? $0 : nil }
         if let previous, continuing == nil { try await sessions.end(sid: previous.session.sid) }
         let authTime = transaction.authenticatedNow || continuing == nil ? now : continuing!.session.authTime
@@ -101,11 +110,20 @@ extension LoginController {
             organization: result.organization, roles: result.roles, claims: result.claims, acr: result.acr, amr: result.amr,
             authTime: authTime, upstream: result.upstream, upstreamLevel: result.upstreamLevel)
         let app = transaction.authorization.clientID
-        let record = SessionRecord(
-            session: session, apps: (continuing?.apps ?? []).filter { $0 != app } + [app],
-            createdAt: transaction.authenticatedNow ? now : continuing?.createdAt ?? now, lastUsedAt: now,
-            logoutToken: continuing?.logoutToken ?? sessions.newToken())
-        let cookie = try await sessions.save(record, now: now, also: [LoginTransactionStore.deletion(transaction.id)])
+        let unchanged =
+            continuing.map {
+                !stored && !transaction.authenticatedNow && $0.session == session && $0.apps.contains(app)
+                    && now.timeIntervalSince($0.lastUsedAt) < SessionStore.renewalInterval
+            } ?? false
+        var cookie: (value: String, maxAge: TimeInterval)?
+        if !unchanged {
+            let record = SessionRecord(
+                session: session, apps: (continuing?.apps ?? []).filter { $0 != app } + [app],
+                createdAt: transaction.authenticatedNow ? now : continuing?.createdAt ?? now, lastUsedAt: now,
+                logoutToken: continuing?.logoutToken ?? sessions.newToken())
+            let value = try await sessions.save(record, now: now, also: stored ? [LoginTransactionStore.deletion(transaction.id)] : [])
+            cookie = (value, record.expiresAt(idle: sessions.idleTimeout, absolute: sessions.absoluteTimeout).timeIntervalSince(now))
+        }
         runtime.metrics.loginFinished(app: app.rawValue, outcome: "allow", reason: "none")
         logger.info(
             "login allowed",
@@ -114,8 +132,9 @@ extension LoginController {
                 "amr": .string(result.amr.joined(separator: " ")), "steps": .string(result.steps.map(\.rawValue).joined(separator: ",")),
             ])
         var response = try await hooks.onAuthenticated(transaction.authorization, session, request)
-        let maxAge = record.expiresAt(idle: sessions.idleTimeout, absolute: sessions.absoluteTimeout).timeIntervalSince(now)
-        response.setCookie(SessionStore.cookie(cookie, maxAge: Int(maxAge), secure: runtime.configuration.issuerIsHTTPS))
+        if let cookie {
+            response.setCookie(SessionStore.cookie(cookie.value, maxAge: Int(cookie.maxAge), secure: runtime.configuration.issuerIsHTTPS))
+        }
         return response
     }
 

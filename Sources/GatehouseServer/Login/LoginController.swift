@@ -66,7 +66,7 @@ public struct LoginController: Sendable {
         // The SSO session satisfied the flow and no page is due (organization choice, consent): the
         // browser goes straight back to the app, and the transaction is never stored.
         if case .finished(.allow(let result)) = transaction.state.phase, try await !needsPage(transaction, result) {
-            return try await complete(transaction, result, request: request, logger: context.logger)
+            return try await complete(transaction, result, request: request, logger: context.logger, session: record, stored: false)
         }
         if silent {
             guard case .finished(.allow(let result)) = transaction.state.phase else {

@@ -42,6 +42,12 @@ public struct SessionStore: Sendable {
     /// Records this node wrote or read lately, with their stored bytes (read twice per login).
     private let recent = RecentlyDecoded<SessionRecord>()
 
+    /// How long an SSO login that changes nothing (the session answering an app it already serves)
+    /// leaves the session as it is: no write, same cookie. After that the login renews it, which
+    /// restarts its idle timeout; so a session in steady use may end up to this much before its idle
+    /// timeout counted from its very last use.
+    public static let renewalInterval: TimeInterval = 60
+
     static let namespace = "session"
     static let sidNamespace = "session.sid"
     /// The session cookie's name.

@@ -40,6 +40,39 @@ struct SingleSignOnTests {
         }
     }
 
+    @Test func anSSOLoginThatChangesNothingKeepsTheCookieUntilTheRenewalIsDue() async throws {
+        try await withServer { server in
+            let (app, runtime) = try await server.application()
+            try await app.test(.router) { client in
+                var browser = Browser(client)
+                _ = try await Self.logIn(&browser, server: server)
+                let afterPassword = try #require(browser.cookie("gatehouse_session"))
+                server.clock.advance(5)
+                // A new app joins the session: the record changes, and so does the cookie.
+                _ = try await browser.authorize("client_id=wiki")
+                let joined = try #require(browser.cookie("gatehouse_session"))
+                #expect(joined != afterPassword)
+                #expect(try await runtime.sessions.find(cookie: afterPassword, now: server.clock.now) == nil)
+                let record = try #require(try await runtime.sessions.find(cookie: joined, now: server.clock.now))
+
+                // The same app again, soon after: nothing to write, the cookie stays.
+                server.clock.advance(SessionStore.renewalInterval - 10)
+                let again = try await browser.authorize("client_id=wiki")
+                #expect(again.text.hasPrefix("authenticated app=wiki sub=u-alice"))
+                #expect(browser.cookie("gatehouse_session") == joined)
+                #expect(try await runtime.sessions.find(cookie: joined, now: server.clock.now) == record)
+
+                // Once the renewal is due, the login renews the session under a fresh cookie.
+                server.clock.advance(20)
+                _ = try await browser.authorize("client_id=wiki")
+                let renewed = try #require(browser.cookie("gatehouse_session"))
+                #expect(renewed != joined)
+                #expect(try await runtime.sessions.find(cookie: renewed, now: server.clock.now)?.lastUsedAt == server.clock.now)
+                #expect(try await runtime.sessions.find(cookie: joined, now: server.clock.now) == nil)
+            }
+        }
+    }
+
     @Test func stepUpAsksOnlyForTheMissingFactor() async throws {
         try await withServer { server in
             let (app, _) = try await server.application()
