@@ -50,7 +50,9 @@ public struct GatehouseRuntime: Sendable {
         -> GatehouseRuntime
     {
         try configuration.validate()
-        var logger = environment.logger ?? Logger(label: "gatehouse")
+        var logger =
+            environment.logger
+            ?? Logger(label: "gatehouse", factory: { LogLineHandler(label: $0, metadataProvider: LoggingSystem.metadataProvider) })
         logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
         if let injected = environment.store {
             return try await make(configuration: configuration, environment: environment, store: injected, logger: logger)
@@ -121,7 +123,7 @@ public struct ServerEnvironment: Sendable {
     public var credentialSettings = CredentialSettings()
     /// A store to use instead of opening ``ServerConfiguration/databasePath``.
     public var store: (any DirectoryStore)?
-    /// The logger; `gatehouse` by default.
+    /// The logger; by default `gatehouse`, writing to standard output through ``LogLineHandler``.
     public var logger: Logger?
     /// The metrics registry.
     public var metrics = GatehouseMetrics()
