@@ -45,9 +45,12 @@ public final class SQLiteStore: DirectoryStore {
     /// Users decoded lately, with their stored bodies.
     private let recentUsers = RecentlyDecoded<UserRecord>()
 
-    private init(path: String, writer: sending SQLiteHandle, reader: sending SQLiteHandle, checkpointer: sending SQLiteHandle, logger: Logger) {
+    private init(
+        path: String, writer: sending SQLiteHandle, reader: sending SQLiteHandle, checkpointer: sending SQLiteHandle,
+        deferredFlushDelay: Duration, logger: Logger
+    ) {
         self.path = path
-        self.writer = Writer(handle: writer, checkpointer: checkpointer, path: path, logger: logger)
+        self.writer = Writer(handle: writer, checkpointer: checkpointer, path: path, deferredFlushDelay: deferredFlushDelay, logger: logger)
         self.reader = Mutex(reader)
     }
 
@@ -61,11 +64,14 @@ public final class SQLiteStore: DirectoryStore {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     /// - Parameters:
     ///   - path: The database file; its directory must exist.
+    ///   - deferredFlushDelay: How long a ``Durability/deferred`` write may stay only in the operating
+    ///     system's cache before an `fsync` of the WAL makes it durable (10 ms by default).
     ///   - logger: Where SQLite activity is logged (never with secrets); no-op by default.
     /// - Throws: ``DirectoryError`` `storage` when the file cannot be opened or migrated, `schemaTooNew`
     ///   when a newer Gatehouse wrote it.
     public static func open(
-        path: String, logger: Logger = Logger(label: "gatehouse.directory.sqlite", factory: { _ in SwiftLogNoOpLogHandler() })
+        path: String, deferredFlushDelay: Duration = .milliseconds(10),
+        logger: Logger = Logger(label: "gatehouse.directory.sqlite", factory: { _ in SwiftLogNoOpLogHandler() })
     ) async throws(DirectoryError) -> SQLiteStore {
         let writer: SQLiteHandle
         do {
@@ -91,7 +97,8 @@ public final class SQLiteStore: DirectoryStore {
         }
         let reader = try connection(to: path, "reading", settings: "PRAGMA query_only = ON")
         let checkpointer = try connection(to: path, "checkpointing", settings: "PRAGMA synchronous = NORMAL")
-        return SQLiteStore(path: path, writer: writer, reader: reader, checkpointer: checkpointer, logger: logger)
+        return SQLiteStore(
+            path: path, writer: writer, reader: reader, checkpointer: checkpointer, deferredFlushDelay: deferredFlushDelay, logger: logger)
     }
 
     /// Another connection to the file, with its `settings` (pragmas) applied.
@@ -489,11 +496,11 @@ private final class Writer: @unchecked Sendable {
         let continuation: WALFlusher.Continuation
     }
 
-    init(handle: SQLiteHandle, checkpointer: SQLiteHandle, path: String, logger: Logger) {
+    init(handle: SQLiteHandle, checkpointer: SQLiteHandle, path: String, deferredFlushDelay: Duration, logger: Logger) {
         self.handle = handle
         self.path = path
         self.logger = logger
-        flusher = WALFlusher(databasePath: path, logger: logger)
+        flusher = WALFlusher(databasePath: path, deferredDelay: deferredFlushDelay, logger: logger)
         self.checkpointer = Checkpointer(handle: checkpointer, logger: logger)
         queue = DispatchQueue(label: "gatehouse.directory.sqlite.writer")
     }
@@ -578,14 +585,20 @@ private final class Writer: @unchecked Sendable {
         let results = commit(group)
         if checkpointDue { checkpointer.request() }
         var durable: [(WALFlusher.Continuation, Result<any Sendable, DirectoryError>)] = []
+        var deferred = false
         for (write, result) in zip(group, results) {
             if write.durability == .durable, case .success = result {
                 durable.append((write.continuation, result))
             } else {
+                deferred = deferred || write.durability == .deferred
                 write.continuation.resume(returning: result)
             }
         }
-        if !durable.isEmpty { flusher.flush(durable) }
+        if !durable.isEmpty {
+            flusher.flush(durable)
+        } else if deferred {
+            flusher.flushSoon()
+        }
         finishCheckpoint()
     }
 
@@ -672,15 +685,23 @@ private final class WALFlusher: @unchecked Sendable {
     private let logger: Logger
     /// The WAL file, opened on `queue` at the first flush; -1 until then and after `close()`.
     private var descriptor: Int32 = -1
+    /// Set on `queue` by ``finish()``: a deferred flush due later has nothing left to do.
+    private var isFinished = false
 
     private struct State {
         var waiting: [(Continuation, Result<any Sendable, DirectoryError>)] = []
         var isScheduled = false
+        /// Whether a flush for deferred commits is already due (``flushSoon()``).
+        var isDue = false
         var flushes = 0
     }
 
-    init(databasePath: String, logger: Logger) {
+    /// How long a deferred commit may stay only in the operating system's cache.
+    let deferredDelay: Duration
+
+    init(databasePath: String, deferredDelay: Duration, logger: Logger) {
         self.databasePath = databasePath
+        self.deferredDelay = deferredDelay
         self.logger = logger
     }
 
@@ -697,12 +718,30 @@ private final class WALFlusher: @unchecked Sendable {
         if schedule { queue.async { self.flushWaiting() } }
     }
 
+    /// Makes sure a flush follows within ``deferredDelay``, for deferred commits: nobody waits for
+    /// it, but no commit stays only in the operating system's cache for longer than that (plus the
+    /// `fsync` itself). Commits made meanwhile share it.
+    func flushSoon() {
+        let schedule = state.withLock { state in
+            defer { state.isDue = true }
+            return !state.isDue
+        }
+        guard schedule else { return }
+        let delay = deferredDelay.components
+        let nanoseconds = Int(delay.seconds) * 1_000_000_000 + Int(delay.attoseconds / 1_000_000_000)
+        queue.asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { [self] in
+            state.withLock { $0.isDue = false }
+            flushWaiting()
+        }
+    }
+
     /// Waits for the flushes already asked for, then closes the file.
     func finish() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             queue.async { [self] in
                 if descriptor >= 0 { _ = close(descriptor) }
                 descriptor = -1
+                isFinished = true
                 continuation.resume()
             }
         }
@@ -717,7 +756,8 @@ private final class WALFlusher: @unchecked Sendable {
             }
             return state.waiting
         }
-        let failure = sync()
+        // After `finish()` the connection closed, and closing flushed what the writer committed.
+        let failure = isFinished && callers.isEmpty ? nil : sync()
         for (continuation, result) in callers {
             continuation.resume(returning: failure.map { .failure($0) } ?? result)
         }

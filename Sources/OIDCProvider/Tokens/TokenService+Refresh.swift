@@ -9,7 +9,7 @@ extension TokenService {
     /// In order: the token must be known; its grant must not be revoked; it must belong to the
     /// authenticated client and not have expired; a `scope` may only narrow the granted scope; the user
     /// must still exist and be active (otherwise the family is revoked). Then the token is marked used
-    /// in the same durable commit that stores the new access token and refresh token (same family), so
+    /// in the same commit that stores the new access token and refresh token (same family), so
     /// of two concurrent refreshes one is reuse; the ID token is issued without `nonce` (OIDC Core
     /// §12.2). A token already rotated out revokes the family whoever presents it: when the marker is
     /// found set, and when a check fails on a token that turns out to be used.

@@ -102,7 +102,7 @@ public struct TokenService: Sendable {
 
     /// RFC 6749 §4.1.3, RFC 7636 §4.6, RFC 9700 §4.2.4.
     ///
-    /// The code is marked used in the same durable commit that stores the tokens it is exchanged for:
+    /// The code is marked used in the same commit that stores the tokens it is exchanged for:
     /// of two concurrent redemptions exactly one issues, and a used code found later (by anyone, however
     /// long after the code itself expired) is a replay that revokes what it issued.
     private func redeemCode(_ reader: ParameterReader, client: OIDCClient, now: Date) async throws(OAuthError) -> TokenResponse {
@@ -188,10 +188,14 @@ public struct TokenService: Sendable {
     /// refresh token when the grant has `offline_access`) and the signed ID token, with the claims of
     /// `grant`.
     ///
-    /// The marker, the tokens and (`storingGrant`, for a code) the grant are one durable store write,
-    /// so a marker that is set has its tokens and tokens never outlive their marker; the ID token is
-    /// signed while that write waits for its commit (the signature does not depend on it, and a
-    /// refused or failed write discards it).
+    /// The marker, the tokens and (`storingGrant`, for a code) the grant are one store write, so a
+    /// marker that is set has its tokens and tokens never outlive their marker: a code or refresh
+    /// token yields at most one live set of tokens, even across a crash. The write is
+    /// ``Durability/deferred`` (committed, and on disk within the store's flush delay): a power cut
+    /// in that moment loses the marker and the tokens together, and the code or token may then be
+    /// redeemed once more — by a holder who also has the client's credentials or PKCE verifier —
+    /// while the lost tokens no longer work. The ID token is signed while the write waits for its
+    /// commit (the signature does not depend on it, and a refused or failed write discards it).
     /// - Returns: The response, or nil when the marker was already set (a replay, or a concurrent
     ///   redemption that won): then nothing was issued.
     func issueTokens(
@@ -226,7 +230,8 @@ public struct TokenService: Sendable {
             : nil
         async let signed = signIDToken(payload, algorithm: client.idTokenAlgorithm)
         let first = try await tokens.claim(
-            namespace: spending.namespace, key: spending.key, value: spending.value, expiresAt: spending.expiresAt, now: now, issuing: records)
+            namespace: spending.namespace, key: spending.key, value: spending.value, expiresAt: spending.expiresAt, now: now, issuing: records,
+            durability: .deferred)
         guard first else { return nil }
         let idToken = try await signed.get()
         return TokenResponse(

@@ -42,9 +42,7 @@ struct TokenStore: Sendable {
     }
 
     /// Writes several records in one atomic store write. The write is ``Durability/deferred``: a code
-    /// that a power cut loses is only unknown afterwards (its holder signs in again). What must never
-    /// be lost — a code or refresh token marked used, a revoked grant — goes through
-    /// ``claim(namespace:key:value:expiresAt:now:issuing:)``, which is durable.
+    /// that a power cut loses is only unknown afterwards (its holder signs in again).
     func put(_ records: [Entry]) async throws(OAuthError) {
         let (writes, encoded) = try Self.encode(records)
         try await run { try await store.writeEphemeral(writes, durability: .deferred) }
@@ -52,15 +50,20 @@ struct TokenStore: Sendable {
     }
 
     /// Marks `key` as used, once: true for the first caller, false for every later one. The first
-    /// caller's `records` (the tokens a redemption issues) are written in the same durable commit as
-    /// the marker, so tokens never outlive a lost marker; a later caller writes nothing.
+    /// caller's `records` (the tokens a redemption issues) are written in the same commit as the
+    /// marker, so a marker never exists without its tokens nor tokens without their marker, even after
+    /// a power cut; a later caller writes nothing.
+    /// - Parameter durability: `durable` (the default) for a marker whose loss would let something be
+    ///   used twice on its own (a client assertion, a revocation); `deferred` for a redemption, whose
+    ///   tokens a power cut loses with the marker.
     func claim(
-        namespace: String, key: String, value: Data = Data(), expiresAt: Date, now: Date, issuing records: [Entry] = []
+        namespace: String, key: String, value: Data = Data(), expiresAt: Date, now: Date, issuing records: [Entry] = [],
+        durability: Durability = .durable
     ) async throws(OAuthError) -> Bool {
         let (writes, encoded) = try Self.encode(records)
         let first = try await run {
             try await store.insertEphemeralIfAbsent(
-                namespace: namespace, key: key, value: value, expiresAt: expiresAt, now: now, durability: .durable, with: writes)
+                namespace: namespace, key: key, value: value, expiresAt: expiresAt, now: now, durability: durability, with: writes)
         }
         if first { remember(encoded) }
         return first

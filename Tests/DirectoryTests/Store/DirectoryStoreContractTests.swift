@@ -468,7 +468,8 @@ struct SQLiteStoreTests {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
         let path = directory.path("gatehouse.sqlite")
-        let store = try await SQLiteStore.open(path: path)
+        // No flush of deferred writes comes due during the test.
+        let store = try await SQLiteStore.open(path: path, deferredFlushDelay: .seconds(600))
         let expiry = now.addingTimeInterval(60)
         try await store.putEphemeral(namespace: "tx", key: "durable", value: Data([1]), expiresAt: expiry)
         let flushes = store.walFlushes
@@ -490,6 +491,19 @@ struct SQLiteStoreTests {
         #expect(try await reopened.ephemeral(namespace: "tx", key: "deferred-9", now: now) == Data([9]))
         #expect(try await reopened.ephemeral(namespace: "lock", key: "l", now: now) == Data())
         try await reopened.close()
+    }
+
+    @Test("a deferred write is flushed to stable storage soon after, with no durable write to carry it")
+    func deferredWritesAreFlushedSoon() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let store = try await SQLiteStore.open(path: directory.path("gatehouse.sqlite"), deferredFlushDelay: .milliseconds(20))
+        try await store.putEphemeral(namespace: "tx", key: "durable", value: Data([1]), expiresAt: now.addingTimeInterval(60))
+        let flushes = store.walFlushes
+        try await store.writeEphemeral([.put(namespace: "tx", key: "deferred", value: Data([2]), expiresAt: now.addingTimeInterval(60))], durability: .deferred)
+        for _ in 0..<300 where store.walFlushes == flushes { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(store.walFlushes > flushes, "no flush followed the deferred write")
+        try await store.close()
     }
 
     @Test("the WAL is copied into the database file beside the writer, every thousand writes")
