@@ -16,7 +16,7 @@ enum OAuthMessages {
     /// Whether the request says its body is a form (parameters such as `charset` are allowed).
     static func hasFormBody(_ request: Request) -> Bool {
         guard let type = request.headers[.contentType]?.split(separator: ";").first else { return false }
-        return type.trimmingCharacters(in: .whitespaces).lowercased() == formMediaType
+        return type.trimmingHTTPWhitespace().lowercased() == formMediaType
     }
 
     /// The parameters of a form body, every name with every value.

@@ -122,7 +122,7 @@ public struct ClientAuthenticator: Sendable {
     private func basicCredentials(_ header: String?) throws(OAuthError) -> (id: String, secret: String)? {
         guard let header, header.count > 6, header.prefix(6).lowercased() == "basic " else { return nil }
         let challenge = "Basic realm=\"\(configuration.issuer)\""
-        let encoded = header.dropFirst(6).trimmingCharacters(in: .whitespaces)
+        let encoded = String(header.dropFirst(6).trimmingHTTPWhitespace())
         guard encoded.utf8.count <= 4_096, let data = Data(base64Encoded: encoded), let text = String(data: data, encoding: .utf8),
             let colon = text.firstIndex(of: ":"),
             let id = OAuthParameters.formDecode(text[..<colon]), let secret = OAuthParameters.formDecode(text[text.index(after: colon)...]),

@@ -1,3 +1,4 @@
+import Directory
 import Foundation
 
 /// A successful token endpoint response (RFC 6749 §5.1, OIDC Core §3.1.3.3).
@@ -43,8 +44,10 @@ public struct TokenResponse: Sendable, Hashable, Codable {
 
     /// The JSON body.
     public var json: Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(self)) ?? Data()
+        (try? Self.encoder.encode(self)) ?? Data()
     }
+
+    /// Sorted keys, slashes as they are (what `JSONEncoder` with `.sortedKeys` and
+    /// `.withoutEscapingSlashes` writes), without Foundation's containers.
+    private static let encoder = RecordEncoder(dates: .secondsSince1970)
 }

@@ -30,7 +30,7 @@ extension TokenService {
     /// The token of `Authorization: Bearer <token>` (scheme case-insensitive), nil otherwise.
     static func bearerToken(_ header: String?) -> String? {
         guard let header, header.count > 7, header.prefix(7).lowercased() == "bearer " else { return nil }
-        let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        let token = String(header.dropFirst(7).trimmingHTTPWhitespace())
         return token.isEmpty || token.utf8.count > 512 ? nil : token
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import OIDCProvider
 import Logging
 
 /// Works out the real client: the TCP peer, or, only when the peer is a trusted proxy, what its
@@ -31,18 +32,18 @@ struct ForwardedHeadersMiddleware: RouterMiddleware {
         var origin = ClientOrigin(address: peer, scheme: scheme, host: authority.flatMap(validHost))
         guard let peer, trusted.contains(where: { $0.contains(peer) }) else { return origin }
         let chain = headers[values: .forwardedFor].flatMap { $0.split(separator: ",") }
-            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .map { String($0.trimmingHTTPWhitespace()) }
         for entry in chain.reversed() {
             guard let address = IPAddress(entry) else { break }
             origin.address = address
             if !trusted.contains(where: { $0.contains(address) }) { break }
         }
-        if let proto = headers[.forwardedProto]?.split(separator: ",").first?.trimmingCharacters(in: .whitespaces).lowercased(),
+        if let proto = headers[.forwardedProto]?.split(separator: ",").first?.trimmingHTTPWhitespace().lowercased(),
             proto == "http" || proto == "https"
         {
             origin.scheme = proto
         }
-        if let forwarded = headers[.forwardedHost]?.split(separator: ",").first.map({ String($0).trimmingCharacters(in: .whitespaces) }),
+        if let forwarded = headers[.forwardedHost]?.split(separator: ",").first.map({ String($0.trimmingHTTPWhitespace()) }),
             let valid = validHost(forwarded)
         {
             origin.host = valid
