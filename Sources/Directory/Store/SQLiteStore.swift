@@ -25,9 +25,10 @@ import VaporCSQLite
 /// - **Durability** comes from a third queue that `fsync`s the WAL file: a deferred write's caller
 ///   resumes after its commit, a durable write's caller after the first `fsync` that follows its
 ///   commit, shared by every durable write committed in the meantime (``Durability``).
-/// - **The reading connection** (`query_only`) is used under a lock by the calling task itself: a read
-///   finds its rows in the page cache in microseconds, and WAL lets it read beside the writer and see
-///   every committed write.
+/// - **The reading connections** (`query_only`, one per core) are used under a lock each by the calling
+///   task itself, which takes the first free one: a read finds its rows in microseconds, WAL lets it
+///   read beside the writer and see every committed write, and two tasks do not queue for one
+///   connection (one pool thread spinning on the other's lock).
 ///
 /// Call ``close()`` when done.
 ///
@@ -40,18 +41,18 @@ public final class SQLiteStore: DirectoryStore {
     /// The database file.
     public let path: String
     private let writer: Writer
-    /// The reading connection; nil once closed.
-    private let reader: Mutex<SQLiteHandle?>
+    /// The reading connections, one per core (each used under its own lock); nil once closed.
+    private let readers: [ReadingConnection]
     /// Users decoded lately, with their stored bodies.
     private let recentUsers = RecentlyDecoded<UserRecord>()
 
     private init(
-        path: String, writer: sending SQLiteHandle, reader: sending SQLiteHandle, checkpointer: sending SQLiteHandle,
+        path: String, writer: sending SQLiteHandle, readers: [ReadingConnection], checkpointer: sending SQLiteHandle,
         deferredFlushDelay: Duration, logger: Logger
     ) {
         self.path = path
         self.writer = Writer(handle: writer, checkpointer: checkpointer, path: path, deferredFlushDelay: deferredFlushDelay, logger: logger)
-        self.reader = Mutex(reader)
+        self.readers = readers
     }
 
     /// How many group commits have run (for tests: concurrent writes share them).
@@ -95,10 +96,13 @@ public final class SQLiteStore: DirectoryStore {
         } catch {
             throw translate(error, doing: "open the database '\(path)'")
         }
-        let reader = try connection(to: path, "reading", settings: "PRAGMA query_only = ON")
+        var readers: [ReadingConnection] = []
+        for _ in 0..<max(2, ProcessInfo.processInfo.activeProcessorCount) {
+            readers.append(ReadingConnection(try connection(to: path, "reading", settings: "PRAGMA query_only = ON")))
+        }
         let checkpointer = try connection(to: path, "checkpointing", settings: "PRAGMA synchronous = NORMAL")
         return SQLiteStore(
-            path: path, writer: writer, reader: reader, checkpointer: checkpointer, deferredFlushDelay: deferredFlushDelay, logger: logger)
+            path: path, writer: writer, readers: readers, checkpointer: checkpointer, deferredFlushDelay: deferredFlushDelay, logger: logger)
     }
 
     /// Another connection to the file, with its `settings` (pragmas) applied.
@@ -116,7 +120,7 @@ public final class SQLiteStore: DirectoryStore {
     /// fail with `closed`; closing twice is harmless.
     public func close() async throws(DirectoryError) {
         await writer.close()
-        reader.withLock { $0 = nil }
+        for reader in readers { reader.connection.withLock { $0 = nil } }
     }
 
     private static func migrate(_ connection: SQLiteHandle, path: String, logger: Logger) throws {
@@ -377,9 +381,23 @@ public final class SQLiteStore: DirectoryStore {
 
     // MARK: - Plumbing
 
-    /// Runs `body` on the reading connection, under its lock, translating errors.
+    /// Runs `body` on a reading connection, under its lock, translating errors: the first one that is
+    /// free, or, when every one is busy, one picked by the calling thread (so two tasks rarely queue
+    /// for the same connection while another stands idle).
     private func read<T: Sendable>(_ action: String, _ body: (SQLiteHandle) throws -> T) throws(DirectoryError) -> T {
-        let result: Result<T, DirectoryError> = reader.withLock { connection in
+        for reader in readers {
+            let result: Result<T, DirectoryError>? = reader.connection.withLockIfAvailable { connection in
+                guard let connection else { return .failure(.closed("the database '\(path)' is closed; cannot \(action)")) }
+                do {
+                    return .success(try body(connection))
+                } catch {
+                    return .failure(Self.translate(error, doing: action))
+                }
+            }
+            if let result { return try result.get() }
+        }
+        let fallback = readers[Int(bitPattern: UInt(pthread_self())) % readers.count]
+        let result: Result<T, DirectoryError> = fallback.connection.withLock { connection in
             guard let connection else { return .failure(.closed("the database '\(path)' is closed; cannot \(action)")) }
             do {
                 return .success(try body(connection))
@@ -444,6 +462,13 @@ extension SQLiteHandle {
             throw error
         }
     }
+}
+
+/// A reading connection and its lock; nil once the store is closed.
+final class ReadingConnection: Sendable {
+    let connection: Mutex<SQLiteHandle?>
+
+    init(_ handle: sending SQLiteHandle) { connection = Mutex(handle) }
 }
 
 // MARK: - The writing connection

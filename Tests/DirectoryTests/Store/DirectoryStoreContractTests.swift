@@ -553,6 +553,27 @@ struct SQLiteStoreTests {
         try await store.close()
     }
 
+    @Test("tasks reading at once each get a reading connection, and each sees every write that returned")
+    func concurrentReads() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let store = try await SQLiteStore.open(path: directory.path("gatehouse.sqlite"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for task in 0..<16 {
+                group.addTask {
+                    for n in 0..<50 {
+                        let value = Data("\(task)-\(n)".utf8)
+                        try await store.writeEphemeral([.put(namespace: "tx", key: "t\(task)", value: value, expiresAt: now.addingTimeInterval(60))], durability: .deferred)
+                        #expect(try await store.ephemeral(namespace: "tx", key: "t\(task)", now: now) == value)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        try await store.close()
+        await #expect(throws: DirectoryError.self) { try await store.ephemeral(namespace: "tx", key: "t0", now: now) }
+    }
+
     @Test("the database runs in WAL mode")
     func usesWAL() async throws {
         let directory = try TemporaryDirectory()
