@@ -194,9 +194,9 @@ public struct TokenService: Sendable {
     /// ``Durability/deferred`` (committed, and on disk within the store's flush delay): a power cut
     /// in that moment loses the marker and the tokens together, and the code or token may then be
     /// redeemed once more — by a holder who also has the client's credentials or PKCE verifier —
-    /// while the lost tokens no longer work. An RS256 ID token is signed while the write waits for its
-    /// commit (the signature does not depend on it, and a refused or failed write discards it); an
-    /// ES256 one, which takes less time than a task of its own would, just before.
+    /// while the lost tokens no longer work. The ID token is signed just before the write (a refused or
+    /// failed write discards the signature); signing it in a task of its own, beside the write, measured
+    /// no faster under load (docs/performance.md §5).
     /// - Returns: The response, or nil when the marker was already set (a replay, or a concurrent
     ///   redemption that won): then nothing was issued.
     func issueTokens(
@@ -229,35 +229,23 @@ public struct TokenService: Sendable {
                 exp: (now + configuration.idTokenLifetime).numericDate, iat: now.numericDate, nonce: nonce,
                 atHash: IDTokenClaims.accessTokenHash(accessToken), user: UserClaims(session: grant.session, subject: grant.subject, scopes: scopes))
             : nil
-        let claim = { () async throws(OAuthError) -> Bool in
-            try await tokens.claim(
-                namespace: spending.namespace, key: spending.key, value: spending.value, expiresAt: spending.expiresAt, now: now,
-                issuing: records, durability: .deferred)
-        }
-        let signed: Result<String?, OAuthError>
-        if client.idTokenAlgorithm == .es256 {
-            // Tens of microseconds: less than handing the signature to a task of its own would cost.
-            signed = await signIDToken(payload, algorithm: .es256)
-            guard try await claim() else { return nil }
-        } else {
-            // An RSA signature takes most of a millisecond: it runs while the write waits for its commit.
-            async let signature = signIDToken(payload, algorithm: client.idTokenAlgorithm)
-            guard try await claim() else { return nil }
-            signed = await signature
-        }
-        let idToken = try signed.get()
+        let idToken = try await signIDToken(payload, algorithm: client.idTokenAlgorithm)
+        let first = try await tokens.claim(
+            namespace: spending.namespace, key: spending.key, value: spending.value, expiresAt: spending.expiresAt, now: now, issuing: records,
+            durability: .deferred)
+        guard first else { return nil }
         return TokenResponse(
             accessToken: accessToken, expiresIn: max(0, Int(accessExpiry.timeIntervalSince(now))), idToken: idToken,
             refreshToken: refreshToken, scope: scopes.joined(separator: " "))
     }
 
     /// The signed ID token; nil without a payload (no `openid` scope).
-    private func signIDToken(_ payload: IDTokenClaims?, algorithm: SigningAlgorithm) async -> Result<String?, OAuthError> {
-        guard let payload else { return .success(nil) }
+    private func signIDToken(_ payload: IDTokenClaims?, algorithm: SigningAlgorithm) async throws(OAuthError) -> String? {
+        guard let payload else { return nil }
         do {
-            return .success(try await keys.sign(payload, algorithm: algorithm))
+            return try await keys.sign(payload, algorithm: algorithm)
         } catch {
-            return .failure(.serverError("the ID token could not be signed"))
+            throw .serverError("the ID token could not be signed")
         }
     }
 
