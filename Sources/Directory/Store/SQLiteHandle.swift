@@ -67,14 +67,9 @@ final class SQLiteHandle {
 
     /// A passive checkpoint of the WAL into the database file: copies what no reader still needs,
     /// without waiting for the writer or blocking it.
-    /// - Returns: The frames in the WAL, and how many of them are now in the database file.
-    @discardableResult
-    func checkpoint() throws(SQLiteFailure) -> (frames: Int32, checkpointed: Int32) {
-        var frames: Int32 = 0
-        var checkpointed: Int32 = 0
-        let result = sqlite_nio_sqlite3_wal_checkpoint_v2(database, nil, SQLITE_CHECKPOINT_PASSIVE, &frames, &checkpointed)
+    func checkpoint() throws(SQLiteFailure) {
+        let result = sqlite_nio_sqlite3_wal_checkpoint_v2(database, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
         guard result == SQLITE_OK else { throw failure(result) }
-        return (frames, checkpointed)
     }
 
     /// Runs one statement with `binds` (`?` parameters, in order) and calls `row` for each result row.

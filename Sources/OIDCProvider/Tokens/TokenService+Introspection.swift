@@ -19,11 +19,12 @@ extension TokenService {
             switch kind {
             case .access:
                 if let (record, grant) = try await tokens.liveAccessToken(token, now: now), record.clientID == client.id {
+                    let claims = UserClaims(session: grant.session, subject: grant.subject, scopes: record.scopes)
                     return IntrospectionResponse(
                         active: true, scope: record.scopes.joined(separator: " "), clientID: client.id.rawValue,
-                        sub: grant.subject, username: record.scopes.contains(Scope.email) ? grant.session.email : nil, tokenType: "Bearer",
+                        sub: claims.sub, username: claims.email, tokenType: "Bearer",
                         exp: record.expiresAt.numericDate, iat: record.issuedAt.numericDate, iss: configuration.issuer,
-                        aud: client.id.rawValue, sid: grant.session.sid)
+                        aud: client.id.rawValue, sid: claims.sid)
                 }
             case .refresh:
                 if let (record, grant) = try await tokens.liveRefreshToken(token, now: now), record.clientID == client.id {
