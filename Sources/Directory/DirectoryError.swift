@@ -22,6 +22,7 @@ public struct DirectoryError: Error, Hashable, CustomStringConvertible {
             case storage
             case schemaTooNew
             case closed
+            case inUse
         }
 
         private let backing: Backing
@@ -51,6 +52,9 @@ public struct DirectoryError: Error, Hashable, CustomStringConvertible {
         public static let schemaTooNew = Code(.schemaTooNew)
         /// The store has been closed.
         public static let closed = Code(.closed)
+        /// Another process has the database open in a way that excludes this opening
+        /// (``SQLiteStore/Sharing``).
+        public static let inUse = Code(.inUse)
 
         /// The code's name, as `description` prints it.
         public var description: String { backing.rawValue }
@@ -156,5 +160,10 @@ public struct DirectoryError: Error, Hashable, CustomStringConvertible {
     /// The store has been closed.
     public static func closed(_ reason: String, file: String = #fileID, line: UInt = #line) -> Self {
         Self(.closed, reason, file: file, line: line)
+    }
+
+    /// Another process has the database open in a way that excludes this opening.
+    public static func inUse(_ reason: String, file: String = #fileID, line: UInt = #line) -> Self {
+        Self(.inUse, reason, file: file, line: line)
     }
 }

@@ -57,7 +57,7 @@ public struct GatehouseRuntime: Sendable {
         if let injected = environment.store {
             return try await make(configuration: configuration, environment: environment, store: injected, logger: logger)
         }
-        let store = try await SQLiteStore.open(path: configuration.databasePath)
+        let store = try await SQLiteStore.open(path: configuration.databasePath, sharing: configuration.sharedDatabase ? .shared : .exclusive)
         do {
             return try await make(configuration: configuration, environment: environment, store: store, logger: logger)
         } catch {

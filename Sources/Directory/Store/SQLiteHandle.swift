@@ -149,6 +149,11 @@ struct SQLiteRow {
         return Data(bytes: bytes, count: count)
     }
 
+    /// Column `index` as a floating-point number (0 when NULL).
+    func real(_ index: Int32) -> Double {
+        sqlite_nio_sqlite3_column_double(statement, index)
+    }
+
     /// Column `index` as an integer (0 when NULL).
     func integer(_ index: Int32) -> Int64 {
         sqlite_nio_sqlite3_column_int64(statement, index)

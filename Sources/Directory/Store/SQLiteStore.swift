@@ -45,14 +45,32 @@ public final class SQLiteStore: DirectoryStore {
     private let readers: [ReadingConnection]
     /// Users decoded lately, with their stored bodies.
     private let recentUsers = RecentlyDecoded<UserRecord>()
+    /// The lock that keeps this opening's ``Sharing`` true.
+    private let lock: DatabaseLock
+    /// The ephemeral rows, kept in memory; only when this process has the file to itself.
+    private let ephemeralCache: EphemeralCache?
 
     private init(
         path: String, writer: sending SQLiteHandle, readers: [ReadingConnection], checkpointer: sending SQLiteHandle,
-        deferredFlushDelay: Duration, logger: Logger
+        lock: DatabaseLock, sharing: Sharing, deferredFlushDelay: Duration, logger: Logger
     ) {
         self.path = path
         self.writer = Writer(handle: writer, checkpointer: checkpointer, path: path, deferredFlushDelay: deferredFlushDelay, logger: logger)
         self.readers = readers
+        self.lock = lock
+        ephemeralCache = sharing == .exclusive ? EphemeralCache() : nil
+    }
+
+    /// Whether other processes may have the database file open at the same time.
+    public enum Sharing: Sendable, Hashable {
+        /// This process alone (a single node): it keeps the ephemeral entries it writes in memory and
+        /// reads them back from there. Opening a file that another process has open fails with
+        /// ``DirectoryError`` `inUse`, and so does every other process's opening while it is open.
+        case exclusive
+        /// Any number of processes that all open it shared (several nodes on one database, or a
+        /// `gatehouse` command beside a running node): every read goes to the file, so each process
+        /// sees what the others wrote. Fails with `inUse` while a process has it open exclusively.
+        case shared
     }
 
     /// How many group commits have run (for tests: concurrent writes share them).
@@ -61,6 +79,8 @@ public final class SQLiteStore: DirectoryStore {
     var walFlushes: Int { writer.walFlushes }
     /// How many checkpoints have run (for tests: they run beside the writer, not in it).
     var checkpoints: Int { writer.checkpoints }
+    /// How many ephemeral reads were answered from memory (for tests).
+    var ephemeralCacheHits: Int { ephemeralCache?.hits ?? 0 }
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     /// - Parameters:
@@ -69,11 +89,24 @@ public final class SQLiteStore: DirectoryStore {
     ///     system's cache before an `fsync` of the WAL makes it durable (10 ms by default).
     ///   - logger: Where SQLite activity is logged (never with secrets); no-op by default.
     /// - Throws: ``DirectoryError`` `storage` when the file cannot be opened or migrated, `schemaTooNew`
-    ///   when a newer Gatehouse wrote it.
+    ///   when a newer Gatehouse wrote it, `inUse` when another process has it open in a way that
+    ///   excludes `sharing`.
     public static func open(
-        path: String, deferredFlushDelay: Duration = .milliseconds(10),
+        path: String, sharing: Sharing = .exclusive, deferredFlushDelay: Duration = .milliseconds(10),
         logger: Logger = Logger(label: "gatehouse.directory.sqlite", factory: { _ in SwiftLogNoOpLogHandler() })
     ) async throws(DirectoryError) -> SQLiteStore {
+        let lock = try DatabaseLock(database: path, sharing: sharing)
+        do {
+            return try openLocked(path: path, lock: lock, sharing: sharing, deferredFlushDelay: deferredFlushDelay, logger: logger)
+        } catch {
+            lock.release()
+            throw error
+        }
+    }
+
+    private static func openLocked(
+        path: String, lock: DatabaseLock, sharing: Sharing, deferredFlushDelay: Duration, logger: Logger
+    ) throws(DirectoryError) -> SQLiteStore {
         let writer: SQLiteHandle
         do {
             writer = try SQLiteHandle(path: path)
@@ -102,7 +135,8 @@ public final class SQLiteStore: DirectoryStore {
         }
         let checkpointer = try connection(to: path, "checkpointing", settings: "PRAGMA synchronous = NORMAL")
         return SQLiteStore(
-            path: path, writer: writer, readers: readers, checkpointer: checkpointer, deferredFlushDelay: deferredFlushDelay, logger: logger)
+            path: path, writer: writer, readers: readers, checkpointer: checkpointer, lock: lock, sharing: sharing,
+            deferredFlushDelay: deferredFlushDelay, logger: logger)
     }
 
     /// Another connection to the file, with its `settings` (pragmas) applied.
@@ -121,6 +155,8 @@ public final class SQLiteStore: DirectoryStore {
     public func close() async throws(DirectoryError) {
         await writer.close()
         for reader in readers { reader.connection.withLock { $0 = nil } }
+        ephemeralCache?.removeAll()
+        lock.release()
     }
 
     private static func migrate(_ connection: SQLiteHandle, path: String, logger: Logger) throws {
@@ -302,13 +338,30 @@ public final class SQLiteStore: DirectoryStore {
 
     /// See ``DirectoryStore/ephemeral(namespace:key:now:)``.
     public func ephemeral(namespace: String, key: String, now: Date) async throws(DirectoryError) -> Data? {
-        try read("read an ephemeral entry") { connection in
-            var value: Data?
-            try connection.query(
-                "SELECT value FROM ephemeral WHERE namespace = ? AND key = ? AND expires_at > ?",
-                [.text(namespace), .text(key), .real(now.timeIntervalSince1970)]
-            ) { value = $0.data(0) }
-            return value
+        guard let ephemeralCache else {
+            return try read("read an ephemeral entry") { connection in
+                var value: Data?
+                try connection.query(
+                    "SELECT value FROM ephemeral WHERE namespace = ? AND key = ? AND expires_at > ?",
+                    [.text(namespace), .text(key), .real(now.timeIntervalSince1970)]
+                ) { value = $0.data(0) }
+                return value
+            }
+        }
+        switch ephemeralCache.lookup(namespace: namespace, key: key, now: now) {
+        case .answer(let value): return value
+        case .miss(let ticket):
+            // The row as it is, expired or not, so that memory holds what the file holds.
+            let row: (value: Data, expiresAt: Double)? = try read("read an ephemeral entry") { connection in
+                var row: (Data, Double)?
+                try connection.query("SELECT value, expires_at FROM ephemeral WHERE namespace = ? AND key = ?", [.text(namespace), .text(key)]) {
+                    row = ($0.data(0) ?? Data(), $0.real(1))
+                }
+                return row
+            }
+            if let ticket { ephemeralCache.fill(namespace: namespace, key: key, row: row, ticket: ticket) }
+            guard let row, row.expiresAt > now.timeIntervalSince1970 else { return nil }
+            return row.value
         }
     }
 
@@ -324,7 +377,10 @@ public final class SQLiteStore: DirectoryStore {
     }
 
     private func apply(_ writes: [EphemeralWrite], _ action: String, durability: Durability = .durable) async throws(DirectoryError) {
-        try await writer.write(action, atomic: writes.count > 1, durability: durability) { connection in
+        let ephemeralCache = self.ephemeralCache
+        try await writer.write(action, atomic: writes.count > 1, durability: durability, committed: { ephemeralCache?.remember(writes) }) {
+            connection in
+            ephemeralCache?.forget(writes)
             try Self.apply(writes, on: connection)
         }
     }
@@ -351,7 +407,13 @@ public final class SQLiteStore: DirectoryStore {
     public func insertEphemeralIfAbsent(
         namespace: String, key: String, value: Data, expiresAt: Date, now: Date, durability: Durability, with writes: [EphemeralWrite]
     ) async throws(DirectoryError) -> Bool {
-        try await writer.write("insert an ephemeral entry", atomic: !writes.isEmpty, durability: durability) { connection in
+        let ephemeralCache = self.ephemeralCache
+        let all = [EphemeralWrite.put(namespace: namespace, key: key, value: value, expiresAt: expiresAt)] + writes
+        return try await writer.write(
+            "insert an ephemeral entry", atomic: !writes.isEmpty, durability: durability,
+            committed: { written in if written { ephemeralCache?.remember(all) } }
+        ) { connection in
+            ephemeralCache?.forget(all)
             var written = false
             try connection.query(
                 """
@@ -518,6 +580,8 @@ private final class Writer: @unchecked Sendable {
         let isAtomic: Bool
         let durability: Durability
         let body: @Sendable (SQLiteHandle) throws -> any Sendable
+        /// Runs on the writer's queue after the commit that made the write, in commit order.
+        let committed: (@Sendable (any Sendable) -> Void)?
         let continuation: WALFlusher.Continuation
     }
 
@@ -540,11 +604,18 @@ private final class Writer: @unchecked Sendable {
     ///   - atomic: Whether `body`'s statements must be one transaction when the write runs alone (in a
     ///     group, its savepoint makes them one); a single statement is atomic by itself.
     ///   - durability: Whether to wait for the WAL's flush (``Durability``).
+    ///   - committed: Called with `body`'s result on the writer's queue once the write is committed,
+    ///     before any later write runs and before the caller resumes.
     func write<T: Sendable>(
-        _ action: String, atomic: Bool = false, durability: Durability = .durable, _ body: @escaping @Sendable (SQLiteHandle) throws -> T
+        _ action: String, atomic: Bool = false, durability: Durability = .durable,
+        committed: (@Sendable (T) -> Void)? = nil, _ body: @escaping @Sendable (SQLiteHandle) throws -> T
     ) async throws(DirectoryError) -> T {
-        let result = await withCheckedContinuation { (continuation: WALFlusher.Continuation) in
-            let write = PendingWrite(action: action, isAtomic: atomic, durability: durability, body: { try body($0) }, continuation: continuation)
+        var afterCommit: (@Sendable (any Sendable) -> Void)?
+        if let committed { afterCommit = { value in committed(value as! T) } }  // `body` returned a T
+        let result = await withCheckedContinuation { [afterCommit] (continuation: WALFlusher.Continuation) in
+            let write = PendingWrite(
+                action: action, isAtomic: atomic, durability: durability, body: { try body($0) }, committed: afterCommit,
+                continuation: continuation)
             let schedule: Bool? = state.withLock { state in
                 guard !state.isClosed else { return nil }
                 state.pending.append(write)
@@ -608,6 +679,9 @@ private final class Writer: @unchecked Sendable {
             return (state.pending, due)
         }
         let results = commit(group)
+        for (write, result) in zip(group, results) {
+            if let committed = write.committed, case .success(let value) = result { committed(value) }
+        }
         if checkpointDue { checkpointer.request() }
         var durable: [(WALFlusher.Continuation, Result<any Sendable, DirectoryError>)] = []
         var deferred = false

@@ -15,6 +15,7 @@ import Foundation
 /// | `port` | `GATEHOUSE_PORT` | `8080` | Port to bind (0: any free port). |
 /// | `issuer` | `GATEHOUSE_ISSUER` | `http://127.0.0.1:8080` | The public base URL (OIDC `iss`); `https` unless the host is loopback. |
 /// | `database` | `GATEHOUSE_DATABASE` | `gatehouse.sqlite` | The SQLite store. |
+/// | `shared_database` | `GATEHOUSE_SHARED_DATABASE` (`true`/`false`) | `false` | Whether several nodes share the database (else this node opens it alone and keeps what it writes in memory). |
 /// | `directory_config` | `GATEHOUSE_DIRECTORY_CONFIG` | none | Directory configuration imported when the database is new. |
 /// | `flows_directory` | `GATEHOUSE_FLOWS_DIRECTORY` | from the directory configuration | Where flow files are. |
 /// | `key_encryption_key` | `GATEHOUSE_KEK` | none (required) | Base64 of 32 bytes that encrypt the signing keys at rest (`openssl rand -base64 32`). |
@@ -41,6 +42,10 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var issuer: String = "http://127.0.0.1:8080"
     /// The SQLite database file.
     public var databasePath: String = "gatehouse.sqlite"
+    /// Whether other nodes (processes) use the database at the same time. When false, this node opens
+    /// it alone (another process that opens it is refused) and reads the short-lived entries it wrote
+    /// back from memory (`SQLiteStore.Sharing`).
+    public var sharedDatabase = false
     /// A directory configuration file, imported when the database is new.
     public var directoryConfigPath: String?
     /// Where the flow files are; when nil, the directory configuration's `flows_directory`.
@@ -203,6 +208,7 @@ extension ServerConfiguration {
         port = contents.port ?? port
         issuer = contents.issuer ?? issuer
         databasePath = path(contents.database) ?? databasePath
+        sharedDatabase = contents.sharedDatabase ?? sharedDatabase
         directoryConfigPath = path(contents.directoryConfig) ?? directoryConfigPath
         flowsDirectory = path(contents.flowsDirectory) ?? flowsDirectory
         if let key = contents.keyEncryptionKey { keyEncryptionKey = try Self.decodeKey(key, from: "\(name): key_encryption_key") }
@@ -239,6 +245,7 @@ extension ServerConfiguration {
         port = try number("PORT", Int.self) ?? port
         issuer = value("ISSUER") ?? issuer
         databasePath = value("DATABASE") ?? databasePath
+        if let flag = value("SHARED_DATABASE") { sharedDatabase = try Self.flag(flag, "GATEHOUSE_SHARED_DATABASE") }
         directoryConfigPath = value("DIRECTORY_CONFIG") ?? directoryConfigPath
         flowsDirectory = value("FLOWS_DIRECTORY") ?? flowsDirectory
         if let key = value("KEK") { keyEncryptionKey = try Self.decodeKey(key, from: "GATEHOUSE_KEK") }
@@ -252,13 +259,7 @@ extension ServerConfiguration {
             trustedProxies = try Self.networks(Self.list(list), from: "GATEHOUSE_TRUSTED_PROXIES")
         }
         demoClientSecret = value("DEMO_CLIENT_SECRET") ?? demoClientSecret
-        if let flag = value("DEMO") {
-            switch flag.lowercased() {
-            case "1", "true", "yes": demo = true
-            case "0", "false", "no", "": demo = false
-            default: throw .init("GATEHOUSE_DEMO='\(flag)' is not true or false")
-            }
-        }
+        if let flag = value("DEMO") { demo = try Self.flag(flag, "GATEHOUSE_DEMO") }
         if let pairs = value("HOST_ORGANIZATIONS") {
             var map: [String: OrgID] = [:]
             for pair in Self.list(pairs) {
@@ -276,6 +277,15 @@ extension ServerConfiguration {
         ipAttemptLimit = try number("IP_ATTEMPT_LIMIT", Int.self) ?? ipAttemptLimit
         ipAttemptWindow = try number("IP_ATTEMPT_WINDOW", Double.self) ?? ipAttemptWindow
         logLevel = value("LOG_LEVEL")?.lowercased() ?? logLevel
+    }
+
+    /// A `true`/`false` environment value (also `1`/`0`, `yes`/`no`; empty is false).
+    private static func flag(_ text: String, _ name: String) throws(ServerConfigurationError) -> Bool {
+        switch text.lowercased() {
+        case "1", "true", "yes": true
+        case "0", "false", "no", "": false
+        default: throw .init("\(name)='\(text)' is not true or false")
+        }
     }
 
     private static func list(_ text: String) -> [String] {
@@ -322,6 +332,7 @@ extension ServerConfiguration {
         var port: Int?
         var issuer: String?
         var database: String?
+        var sharedDatabase: Bool?
         var directoryConfig: String?
         var flowsDirectory: String?
         var keyEncryptionKey: String?
@@ -345,6 +356,7 @@ extension ServerConfiguration {
         enum CodingKeys: String, CodingKey, CaseIterable {
             case host, port, issuer, database, demo
             case demoClientSecret = "demo_client_secret"
+            case sharedDatabase = "shared_database"
             case directoryConfig = "directory_config"
             case flowsDirectory = "flows_directory"
             case keyEncryptionKey = "key_encryption_key"
@@ -383,6 +395,7 @@ extension ServerConfiguration {
             port = try c.decodeIfPresent(Int.self, forKey: .port)
             issuer = try c.decodeIfPresent(String.self, forKey: .issuer)
             database = try c.decodeIfPresent(String.self, forKey: .database)
+            sharedDatabase = try c.decodeIfPresent(Bool.self, forKey: .sharedDatabase)
             directoryConfig = try c.decodeIfPresent(String.self, forKey: .directoryConfig)
             flowsDirectory = try c.decodeIfPresent(String.self, forKey: .flowsDirectory)
             keyEncryptionKey = try c.decodeIfPresent(String.self, forKey: .keyEncryptionKey)

@@ -39,7 +39,7 @@ struct ConfigCommand: AsyncParsableCommand {
             let (config, diagnostics) = try loadConfig(file)
             diagnostics.forEach { printError($0.description) }
             guard let config else { throw ExitStatus.rejected }
-            let store = try await SQLiteStore.open(path: database)
+            let store = try await SQLiteStore.open(path: database, sharing: .shared)
             do {
                 try await store.replaceDirectory(with: config)
             } catch {

@@ -40,7 +40,7 @@ struct LoginCommand: AsyncParsableCommand {
         diagnostics.forEach { printError($0.description) }
         guard var directoryConfig = configuration else { throw ExitStatus.usage }
         let isNew = !FileManager.default.fileExists(atPath: database)
-        let store = try await SQLiteStore.open(path: database)
+        let store = try await SQLiteStore.open(path: database, sharing: .shared)
         if isNew {
             try await store.replaceDirectory(with: directoryConfig)
             print("Created \(database) from \(config).")

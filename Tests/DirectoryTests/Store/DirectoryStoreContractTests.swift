@@ -6,7 +6,10 @@ import Testing
 /// The store implementations the contract runs against.
 enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case memory
+    /// Opened exclusively: reads its own ephemeral writes back from memory.
     case sqlite
+    /// Opened shared: every read goes to the file.
+    case sqliteShared
 
     var testDescription: String { rawValue }
 
@@ -15,10 +18,10 @@ enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
         switch self {
         case .memory:
             try await body(MemoryStore())
-        case .sqlite:
+        case .sqlite, .sqliteShared:
             let directory = try TemporaryDirectory()
             defer { directory.cleanUp() }
-            let store = try await SQLiteStore.open(path: directory.path("gatehouse.sqlite"))
+            let store = try await SQLiteStore.open(path: directory.path("gatehouse.sqlite"), sharing: self == .sqlite ? .exclusive : .shared)
             do {
                 try await body(store)
             } catch {

@@ -55,6 +55,16 @@ struct ServerConfigurationTests {
         #expect(throws: ServerConfigurationError(reason)) { try ServerConfiguration.parse(json) }
     }
 
+    @Test func readsWhetherTheDatabaseIsSharedFromTheFileOrTheEnvironment() throws {
+        #expect(try !ServerConfiguration.parse("{}").sharedDatabase)
+        #expect(try ServerConfiguration.parse(#"{"shared_database": true}"#).sharedDatabase)
+        #expect(try !ServerConfiguration.parse(#"{"shared_database": true}"#, environment: ["GATEHOUSE_SHARED_DATABASE": "false"]).sharedDatabase)
+        #expect(try ServerConfiguration.parse("{}", environment: ["GATEHOUSE_SHARED_DATABASE": "yes"]).sharedDatabase)
+        #expect(throws: ServerConfigurationError("GATEHOUSE_SHARED_DATABASE='maybe' is not true or false")) {
+            try ServerConfiguration.parse("{}", environment: ["GATEHOUSE_SHARED_DATABASE": "maybe"])
+        }
+    }
+
     @Test func rejectsAMalformedEnvironmentValue() {
         #expect(throws: ServerConfigurationError("GATEHOUSE_PORT='eighty' is not a number")) {
             try ServerConfiguration.parse("{}", environment: ["GATEHOUSE_PORT": "eighty"])

@@ -111,7 +111,7 @@ struct AfterTheFlowTests {
     /// Each node keeps the transactions it decoded; a node that comes back to a login another node
     /// moved on must read the stored one, not its own older copy.
     @Test func aNodeReadsTheTransactionAnotherNodeChangedSinceItLastSawIt() async throws {
-        try await withServer { server in
+        try await withServer(configure: { $0.sharedDatabase = true }) { server in
             let (first, _) = try await server.application()
             let (second, _) = try await server.application()
             try await first.test(.router) { firstClient in

@@ -19,6 +19,7 @@ struct DemoEndToEndTests {
                 $0.port = port
                 $0.issuer = origin
                 $0.demoClientSecret = "console-demo-secret"
+                $0.sharedDatabase = true  // two nodes: one answers the token requests
             }
         ) { server in
             let tokenNode = try await buildApplicationWithProvider(runtime: try await server.runtime())

@@ -53,7 +53,7 @@ struct DiscoveryTests {
     }
 
     @Test func keepsTheSameKeysAcrossRestarts() async throws {
-        try await withProvider { provider in
+        try await withProvider(configure: { $0.sharedDatabase = true }) { provider in
             let before = try await provider.client.execute(uri: "/jwks", method: .get).text
             // Another node (or a restart) over the same database opens the same sealed keys.
             let again = try await provider.server.runtime()
@@ -66,7 +66,7 @@ struct DiscoveryTests {
     }
 
     @Test func rotatesTheKeysOfARunningNodeWhenDueAndKeepsTheOldOnesPublished() async throws {
-        try await withServer(configure: { $0.keyEncryptionKey = ProviderTest.kek }) { server in
+        try await withServer(configure: { $0.keyEncryptionKey = ProviderTest.kek; $0.sharedDatabase = true }) { server in
             let runtime = try await server.runtime()
             let app = try await buildApplication(
                 runtime: runtime, extensions: [OIDCEndpoints(keyGenerator: TestSigningKeys.generator, keyCheckInterval: .milliseconds(50))])
