@@ -49,6 +49,8 @@ public final class SQLiteStore: DirectoryStore {
     private let lock: DatabaseLock
     /// The ephemeral rows, kept in memory; only when this process has the file to itself.
     private let ephemeralCache: EphemeralCache?
+    /// The users, kept in memory by id; only when this process has the file to itself.
+    private let userCache: UserCache?
 
     private init(
         path: String, writer: sending SQLiteHandle, readers: [ReadingConnection], checkpointer: sending SQLiteHandle,
@@ -59,6 +61,7 @@ public final class SQLiteStore: DirectoryStore {
         self.readers = readers
         self.lock = lock
         ephemeralCache = sharing == .exclusive ? EphemeralCache() : nil
+        userCache = sharing == .exclusive ? UserCache() : nil
     }
 
     /// Whether other processes may have the database file open at the same time.
@@ -191,7 +194,10 @@ public final class SQLiteStore: DirectoryStore {
         } catch {
             throw Self.translate(error, doing: "import the directory")
         }
+        let userCache = self.userCache
+        defer { userCache?.invalidate(nil) }
         try await writer.alone("import the directory") { connection in
+            userCache?.invalidate(nil)
             try connection.transaction {
                 for table in ["settings", "levels", "connections", "organizations", "apps", "users"] {
                     try connection.query("DELETE FROM \(table)")
@@ -247,9 +253,19 @@ public final class SQLiteStore: DirectoryStore {
         }
     }
 
-    /// See ``DirectoryStore/user(id:)``. Every token grant and SSO login reads its user: a body this
-    /// store read or wrote before is not decoded again (``RecentlyDecoded``).
+    /// See ``DirectoryStore/user(id:)``. Every token grant and SSO login reads its user: one this
+    /// process read before is answered from memory when it has the file to itself (``UserCache``),
+    /// and otherwise a body read or written before is not decoded again (``RecentlyDecoded``).
     public func user(id: UserID) async throws(DirectoryError) -> UserRecord? {
+        guard let userCache else { return try userFromFile(id: id) }
+        let (kept, ticket) = userCache.lookup(id)
+        if let kept { return kept }
+        let user = try userFromFile(id: id)
+        if let user { userCache.fill(user, ticket: ticket) }
+        return user
+    }
+
+    private func userFromFile(id: UserID) throws(DirectoryError) -> UserRecord? {
         let body: Data? = try read("read a user") { connection in
             var body: Data?
             try connection.query("SELECT body FROM users WHERE id = ?", [.text(id.rawValue)]) { body = $0.text(0).map { Data($0.utf8) } }
@@ -283,7 +299,9 @@ public final class SQLiteStore: DirectoryStore {
             throw Self.translate(error, doing: "save a user")
         }
         let id = user.id.rawValue, email = user.email, emailKey = EmailAddress.lookupKey(for: user.email)
-        try await writer.write("save a user", atomic: true) { connection in
+        let userCache = self.userCache, userID = user.id
+        try await writer.write("save a user", atomic: true, committed: { userCache?.invalidate(userID) }) { connection in
+            userCache?.invalidate(userID)
             var taken = false
             try connection.query("SELECT 1 FROM users WHERE email_key = ? AND id <> ?", [.text(emailKey), .text(id)]) { _ in taken = true }
             if taken { throw DirectoryError.conflict("the email '\(email)' already belongs to another user") }

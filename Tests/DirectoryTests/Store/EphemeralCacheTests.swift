@@ -1,3 +1,4 @@
+import FlowEngine
 import Foundation
 import Testing
 @testable import Directory
@@ -83,5 +84,27 @@ struct EphemeralCacheTests {
         cache.remember([put("a", 1)])
         cache.removeAll()
         #expect(answer(cache, "a") == "miss")
+    }
+}
+
+@Suite("User cache: a read that raced a write of users never keeps the user it read")
+struct UserCacheTests {
+    @Test("a user read after a miss is kept, unless a write of that user or an import started or ended since")
+    func fillsOnlyWithAValidTicket() {
+        let cache = UserCache()
+        let old = UserRecord(id: "u-a", email: "a@x.test", name: "Old")
+        let ticket = cache.lookup("u-a").ticket
+        cache.fill(old, ticket: ticket)
+        #expect(cache.lookup("u-a").user?.name == "Old")
+
+        let stale = cache.lookup("u-b").ticket
+        cache.invalidate("u-a")  // a save of u-a started
+        #expect(cache.lookup("u-a").user == nil)
+        cache.fill(UserRecord(id: "u-b", email: "b@x.test"), ticket: stale)
+        #expect(cache.lookup("u-b").user == nil)
+
+        cache.fill(old, ticket: cache.lookup("u-a").ticket)
+        cache.invalidate(nil)  // an import
+        #expect(cache.lookup("u-a").user == nil)
     }
 }

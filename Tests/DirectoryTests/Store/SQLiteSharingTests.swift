@@ -1,3 +1,4 @@
+import FlowEngine
 import Foundation
 import Testing
 @testable import Directory
@@ -103,6 +104,27 @@ struct SQLiteSharingTests {
         for key in keys { #expect(try await file.ephemeral(namespace: "tx", key: key, now: now) == answered[key]!, "\(key)") }
         #expect(file.ephemeralCacheHits == 0)
         try await file.close()
+    }
+
+    @Test("users kept in memory follow every save and import")
+    func usersFollowWrites() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let store = try await SQLiteStore.open(path: directory.path("gatehouse.sqlite"))
+        try await store.replaceDirectory(with: contractConfig)
+        #expect(try await store.user(id: "u-alice")?.name == "Alice")
+        #expect(try await store.user(id: "u-alice")?.name == "Alice")
+        var renamed = try #require(try await store.user(id: "u-alice"))
+        renamed.name = "Alice B."
+        try await store.saveUser(renamed)
+        #expect(try await store.user(id: "u-alice")?.name == "Alice B.")
+        var other = contractConfig
+        other.users.removeAll { $0.id == "u-alice" }
+        try await store.replaceDirectory(with: other)
+        #expect(try await store.user(id: "u-alice") == nil)
+        try await store.replaceDirectory(with: contractConfig)
+        #expect(try await store.user(id: "u-alice")?.name == "Alice")
+        try await store.close()
     }
 
     @Test("memory holds a bounded number of entries; older ones are read from the file")
