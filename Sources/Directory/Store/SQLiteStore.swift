@@ -29,6 +29,8 @@ import VaporCSQLite
 ///   task itself, which takes the first free one: a read finds its rows in microseconds, WAL lets it
 ///   read beside the writer and see every committed write, and two tasks do not queue for one
 ///   connection (one pool thread spinning on the other's lock).
+/// - **Memory**, when the file was opened ``Sharing/exclusive``ly (the default): the ephemeral rows
+///   and the users, kept in step by the writer, so that most reads do not go to the file at all.
 ///
 /// Call ``close()`` when done.
 ///
@@ -66,8 +68,8 @@ public final class SQLiteStore: DirectoryStore {
 
     /// Whether other processes may have the database file open at the same time.
     public enum Sharing: Sendable, Hashable {
-        /// This process alone (a single node): it keeps the ephemeral entries it writes in memory and
-        /// reads them back from there. Opening a file that another process has open fails with
+        /// This process alone (a single node): it keeps the ephemeral rows and the users it reads or
+        /// writes in memory and answers reads from there (``EphemeralCache``, ``UserCache``). Opening a file that another process has open fails with
         /// ``DirectoryError`` `inUse`, and so does every other process's opening while it is open.
         case exclusive
         /// Any number of processes that all open it shared (several nodes on one database, or a
@@ -159,6 +161,7 @@ public final class SQLiteStore: DirectoryStore {
         await writer.close()
         for reader in readers { reader.connection.withLock { $0 = nil } }
         ephemeralCache?.removeAll()
+        userCache?.invalidate(nil)
         lock.release()
     }
 

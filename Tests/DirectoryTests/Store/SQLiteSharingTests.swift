@@ -125,6 +125,7 @@ struct SQLiteSharingTests {
         try await store.replaceDirectory(with: contractConfig)
         #expect(try await store.user(id: "u-alice")?.name == "Alice")
         try await store.close()
+        await #expect(throws: DirectoryError.closed("")) { try await store.user(id: "u-alice") }
     }
 
     @Test("memory holds a bounded number of entries; older ones are read from the file")
