@@ -35,7 +35,7 @@ public struct RecordEncoder: Sendable {
     /// - Throws: `EncodingError.invalidValue` for a non-finite floating-point number, or when `value`
     ///   (or a value inside it) encodes nothing at all.
     public func encode<Value: Encodable>(_ value: Value) throws -> Data {
-        let root = try RecordNode.of(value, codingPath: [], dates: dates)
+        let root = try RecordNode.of(value, at: nil, dates: dates)
         var output: [UInt8] = []
         output.reserveCapacity(1024)
         root.write(into: &output)
@@ -62,32 +62,39 @@ enum RecordNode {
     case deferred(RecordEncoderCore)
 
     /// The node of `value`, with the special cases `JSONEncoder` makes.
-    static func of<Value: Encodable>(_ value: Value, codingPath: [any CodingKey], dates: RecordEncoder.DateFormat) throws -> RecordNode {
-        switch value {
-        // The common leaves, reached through generic code (an array's elements, say), without an encoder.
-        case let string as String: return .string(string)
-        case let flag as Bool: return .bool(flag)
-        case let number as Int: return .integer(Int64(number))
-        case let number as Double: return try .number(number, at: codingPath)
-        case let date as Date where dates == .secondsSince1970: return try .number(date.timeIntervalSince1970, at: codingPath)
-        case let data as Data: return .string(data.base64EncodedString())
-        case let url as URL: return .string(url.absoluteString)
-        case let decimal as Decimal: return .numberText(decimal.description)
+    /// - Parameter path: Where `value` is (made only when needed: for an encoder, or an error).
+    static func of<Value: Encodable>(
+        _ value: Value, at path: @autoclosure () -> RecordPath?, dates: RecordEncoder.DateFormat
+    ) throws -> RecordNode {
+        // The common leaves, told apart by their type (a comparison of metatypes, where a dynamic
+        // cast of every value costs a runtime call), without an encoder.
+        switch Value.self {
+        case is String.Type: return .string(unsafeBitCast(value, to: String.self))
+        case is Bool.Type: return .bool(unsafeBitCast(value, to: Bool.self))
+        case is Int.Type: return .integer(Int64(unsafeBitCast(value, to: Int.self)))
+        case is Double.Type: return try .number(unsafeBitCast(value, to: Double.self), at: path())
+        case is Date.Type:
+            // As `Date.encode(to:)` writes itself, or as the 1970 strategy does.
+            let date = unsafeBitCast(value, to: Date.self)
+            return try .number(dates == .secondsSince1970 ? date.timeIntervalSince1970 : date.timeIntervalSinceReferenceDate, at: path())
+        case is Data.Type: return .string(unsafeBitCast(value, to: Data.self).base64EncodedString())
+        case is URL.Type: return .string(unsafeBitCast(value, to: URL.self).absoluteString)
+        case is Decimal.Type: return .numberText(unsafeBitCast(value, to: Decimal.self).description)
         default:
-            let encoder = RecordEncoderCore(codingPath: codingPath, dates: dates)
+            let encoder = RecordEncoderCore(path: path(), dates: dates)
             try value.encode(to: encoder)
             guard let node = encoder.node else {
                 throw EncodingError.invalidValue(
-                    value, .init(codingPath: codingPath, debugDescription: "\(Value.self) did not encode any value"))
+                    value, .init(codingPath: encoder.codingPath, debugDescription: "\(Value.self) did not encode any value"))
             }
             return node
         }
     }
 
     /// A floating-point number, refused unless finite (JSON has no NaN or infinity).
-    static func number(_ value: Double, at codingPath: @autoclosure () -> [any CodingKey]) throws -> RecordNode {
+    static func number(_ value: Double, at path: RecordPath?) throws -> RecordNode {
         guard value.isFinite else {
-            throw EncodingError.invalidValue(value, .init(codingPath: codingPath(), debugDescription: "\(value) is not a valid JSON number"))
+            throw EncodingError.invalidValue(value, .init(codingPath: path?.codingPath ?? [], debugDescription: "\(value) is not a valid JSON number"))
         }
         return .double(value)
     }
@@ -177,6 +184,28 @@ final class RecordArray {
     var items: [RecordNode] = []
 }
 
+/// Where a value is: its key and its parent's place, a coding path made into an array only when asked.
+final class RecordPath {
+    let parent: RecordPath?
+    let key: any CodingKey
+
+    init(_ parent: RecordPath?, _ key: any CodingKey) {
+        self.parent = parent
+        self.key = key
+    }
+
+    /// The coding path, from the root.
+    var codingPath: [any CodingKey] {
+        var keys: [any CodingKey] = []
+        var place: RecordPath? = self
+        while let current = place {
+            keys.append(current.key)
+            place = current.parent
+        }
+        return keys.reversed()
+    }
+}
+
 /// A coding key made of a string or an index (coding paths, `superEncoder`).
 struct RecordKey: CodingKey {
     var stringValue: String
@@ -196,13 +225,14 @@ struct RecordKey: CodingKey {
 
 /// The `Encoder` one value encodes itself into; `node` is what it wrote.
 final class RecordEncoderCore: Encoder {
-    let codingPath: [any CodingKey]
+    let path: RecordPath?
     let dates: RecordEncoder.DateFormat
+    var codingPath: [any CodingKey] { path?.codingPath ?? [] }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
     var node: RecordNode?
 
-    init(codingPath: [any CodingKey], dates: RecordEncoder.DateFormat) {
-        self.codingPath = codingPath
+    init(path: RecordPath?, dates: RecordEncoder.DateFormat) {
+        self.path = path
         self.dates = dates
     }
 
@@ -214,7 +244,7 @@ final class RecordEncoderCore: Encoder {
             object = RecordObject()
             node = .object(object)
         }
-        return KeyedEncodingContainer(RecordKeyedContainer<Key>(object: object, codingPath: codingPath, dates: dates))
+        return KeyedEncodingContainer(RecordKeyedContainer<Key>(object: object, path: path, dates: dates))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
@@ -225,7 +255,7 @@ final class RecordEncoderCore: Encoder {
             array = RecordArray()
             node = .array(array)
         }
-        return RecordUnkeyedContainer(array: array, codingPath: codingPath, dates: dates)
+        return RecordUnkeyedContainer(array: array, path: path, dates: dates)
     }
 
     func singleValueContainer() -> any SingleValueEncodingContainer { RecordSingleValueContainer(encoder: self) }
@@ -233,16 +263,21 @@ final class RecordEncoderCore: Encoder {
 
 struct RecordKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let object: RecordObject
-    let codingPath: [any CodingKey]
+    let path: RecordPath?
     let dates: RecordEncoder.DateFormat
+    var codingPath: [any CodingKey] { path?.codingPath ?? [] }
+
+    private func place(_ key: Key) -> RecordPath { RecordPath(path, key) }
 
     private func set(_ node: RecordNode, _ key: Key) { object.members.append((key.stringValue, node)) }
 
     mutating func encodeNil(forKey key: Key) throws { set(.null, key) }
     mutating func encode(_ value: Bool, forKey key: Key) throws { set(.bool(value), key) }
     mutating func encode(_ value: String, forKey key: Key) throws { set(.string(value), key) }
-    mutating func encode(_ value: Double, forKey key: Key) throws { set(try .number(value, at: codingPath + [key]), key) }
-    mutating func encode(_ value: Float, forKey key: Key) throws { set(try .number(Double(value), at: codingPath + [key]), key) }
+    mutating func encode(_ value: Double, forKey key: Key) throws {
+        set(value.isFinite ? .double(value) : try .number(value, at: place(key)), key)
+    }
+    mutating func encode(_ value: Float, forKey key: Key) throws { try encode(Double(value), forKey: key) }
     mutating func encode(_ value: Int, forKey key: Key) throws { set(.integer(Int64(value)), key) }
     mutating func encode(_ value: Int8, forKey key: Key) throws { set(.integer(Int64(value)), key) }
     mutating func encode(_ value: Int16, forKey key: Key) throws { set(.integer(Int64(value)), key) }
@@ -255,19 +290,19 @@ struct RecordKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encode(_ value: UInt64, forKey key: Key) throws { set(.unsigned(value), key) }
 
     mutating func encode<Value: Encodable>(_ value: Value, forKey key: Key) throws {
-        set(try RecordNode.of(value, codingPath: codingPath + [key], dates: dates), key)
+        set(try RecordNode.of(value, at: place(key), dates: dates), key)
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
         let nested = RecordObject()
         set(.object(nested), key)
-        return KeyedEncodingContainer(RecordKeyedContainer<NestedKey>(object: nested, codingPath: codingPath + [key], dates: dates))
+        return KeyedEncodingContainer(RecordKeyedContainer<NestedKey>(object: nested, path: place(key), dates: dates))
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
         let nested = RecordArray()
         set(.array(nested), key)
-        return RecordUnkeyedContainer(array: nested, codingPath: codingPath + [key], dates: dates)
+        return RecordUnkeyedContainer(array: nested, path: place(key), dates: dates)
     }
 
     mutating func superEncoder() -> any Encoder { superEncoder(named: RecordKey.superKey) }
@@ -275,7 +310,7 @@ struct RecordKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func superEncoder(forKey key: Key) -> any Encoder { superEncoder(named: key) }
 
     private func superEncoder(named key: some CodingKey) -> any Encoder {
-        let encoder = RecordEncoderCore(codingPath: codingPath + [key], dates: dates)
+        let encoder = RecordEncoderCore(path: RecordPath(path, key), dates: dates)
         object.members.append((key.stringValue, .deferred(encoder)))
         return encoder
     }
@@ -283,17 +318,19 @@ struct RecordKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
 struct RecordUnkeyedContainer: UnkeyedEncodingContainer {
     let array: RecordArray
-    let codingPath: [any CodingKey]
+    let path: RecordPath?
     let dates: RecordEncoder.DateFormat
     var count: Int { array.items.count }
+    var codingPath: [any CodingKey] { path?.codingPath ?? [] }
 
-    private var nextKey: RecordKey { RecordKey(intValue: array.items.count) }
+    /// The place of the next item.
+    private var next: RecordPath { RecordPath(path, RecordKey(intValue: array.items.count)) }
 
     mutating func encodeNil() throws { array.items.append(.null) }
     mutating func encode(_ value: Bool) throws { array.items.append(.bool(value)) }
     mutating func encode(_ value: String) throws { array.items.append(.string(value)) }
-    mutating func encode(_ value: Double) throws { array.items.append(try .number(value, at: codingPath + [nextKey])) }
-    mutating func encode(_ value: Float) throws { array.items.append(try .number(Double(value), at: codingPath + [nextKey])) }
+    mutating func encode(_ value: Double) throws { array.items.append(value.isFinite ? .double(value) : try .number(value, at: next)) }
+    mutating func encode(_ value: Float) throws { try encode(Double(value)) }
     mutating func encode(_ value: Int) throws { array.items.append(.integer(Int64(value))) }
     mutating func encode(_ value: Int8) throws { array.items.append(.integer(Int64(value))) }
     mutating func encode(_ value: Int16) throws { array.items.append(.integer(Int64(value))) }
@@ -306,25 +343,25 @@ struct RecordUnkeyedContainer: UnkeyedEncodingContainer {
     mutating func encode(_ value: UInt64) throws { array.items.append(.unsigned(value)) }
 
     mutating func encode<Value: Encodable>(_ value: Value) throws {
-        array.items.append(try RecordNode.of(value, codingPath: codingPath + [nextKey], dates: dates))
+        array.items.append(try RecordNode.of(value, at: next, dates: dates))
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
         let nested = RecordObject()
-        let path = codingPath + [nextKey]
+        let place = next
         array.items.append(.object(nested))
-        return KeyedEncodingContainer(RecordKeyedContainer<NestedKey>(object: nested, codingPath: path, dates: dates))
+        return KeyedEncodingContainer(RecordKeyedContainer<NestedKey>(object: nested, path: place, dates: dates))
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
         let nested = RecordArray()
-        let path = codingPath + [nextKey]
+        let place = next
         array.items.append(.array(nested))
-        return RecordUnkeyedContainer(array: nested, codingPath: path, dates: dates)
+        return RecordUnkeyedContainer(array: nested, path: place, dates: dates)
     }
 
     mutating func superEncoder() -> any Encoder {
-        let encoder = RecordEncoderCore(codingPath: codingPath + [nextKey], dates: dates)
+        let encoder = RecordEncoderCore(path: next, dates: dates)
         array.items.append(.deferred(encoder))
         return encoder
     }
@@ -339,8 +376,8 @@ struct RecordSingleValueContainer: SingleValueEncodingContainer {
     mutating func encodeNil() throws { set(.null) }
     mutating func encode(_ value: Bool) throws { set(.bool(value)) }
     mutating func encode(_ value: String) throws { set(.string(value)) }
-    mutating func encode(_ value: Double) throws { set(try .number(value, at: codingPath)) }
-    mutating func encode(_ value: Float) throws { set(try .number(Double(value), at: codingPath)) }
+    mutating func encode(_ value: Double) throws { set(try .number(value, at: encoder.path)) }
+    mutating func encode(_ value: Float) throws { set(try .number(Double(value), at: encoder.path)) }
     mutating func encode(_ value: Int) throws { set(.integer(Int64(value))) }
     mutating func encode(_ value: Int8) throws { set(.integer(Int64(value))) }
     mutating func encode(_ value: Int16) throws { set(.integer(Int64(value))) }
@@ -353,6 +390,6 @@ struct RecordSingleValueContainer: SingleValueEncodingContainer {
     mutating func encode(_ value: UInt64) throws { set(.unsigned(value)) }
 
     mutating func encode<Value: Encodable>(_ value: Value) throws {
-        set(try RecordNode.of(value, codingPath: codingPath, dates: encoder.dates))
+        set(try RecordNode.of(value, at: encoder.path, dates: encoder.dates))
     }
 }
