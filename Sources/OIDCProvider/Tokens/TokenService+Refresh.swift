@@ -15,7 +15,7 @@ extension TokenService {
     /// found set, and when a check fails on a token that turns out to be used.
     func refresh(_ reader: ParameterReader, client: OIDCClient, now: Date) async throws(OAuthError) -> TokenResponse {
         guard let token = try read(reader, "refresh_token", 512) else { throw .invalidRequest("the request has no refresh_token") }
-        let key = Bytes.sha256Hex(token)
+        let key = TokenStore.key(of: token)
         guard let record = try await tokens.get(RefreshTokenRecord.self, namespace: TokenStore.refreshTokens, key: key, now: now) else {
             throw .invalidGrant("the refresh token is unknown or expired")
         }

@@ -14,7 +14,7 @@ extension TokenService {
     ///   On success answer 200 with an empty body.
     public func revoke(parameters: [String: [String]], authorizationHeader: String?, now: Date) async throws(OAuthError) {
         let (client, token, hint) = try await authenticatedToken(parameters, authorizationHeader: authorizationHeader, now: now)
-        let key = Bytes.sha256Hex(token)
+        let key = TokenStore.key(of: token)
         for kind in Self.searchOrder(hint) {
             switch kind {
             case .access:

@@ -27,6 +27,13 @@ struct TokenStore: Sendable {
     static let revokedGrants = "oidc.grant-revoked"
     static let assertionIDs = "oidc.client-assertion-jti"
 
+    /// The key a code or token is stored under: its first 8 characters (the time it was issued,
+    /// ``TokenService/randomToken(now:)``; no secret) and its SHA-256 in hex, so that the store
+    /// never holds anything that can be presented and keys issued together are neighbours.
+    static func key(of token: String) -> String {
+        String(decoding: token.utf8.prefix(8), as: UTF8.self) + Bytes.sha256Hex(token)
+    }
+
     let store: any DirectoryStore
     /// Records this node wrote or read lately, with their stored bytes: a code is read back by the
     /// node that issued it, a refresh token by the node that rotated it in.
@@ -124,7 +131,7 @@ struct TokenStore: Sendable {
 
     /// The live access token behind `token` and its grant, nil when unknown, expired or revoked.
     func liveAccessToken(_ token: String, now: Date) async throws(OAuthError) -> (token: AccessTokenRecord, grant: GrantRecord)? {
-        guard let record = try await get(AccessTokenRecord.self, namespace: Self.accessTokens, key: Bytes.sha256Hex(token), now: now),
+        guard let record = try await get(AccessTokenRecord.self, namespace: Self.accessTokens, key: Self.key(of: token), now: now),
             record.expiresAt > now, let grant = try await liveGrant(record.grantID, now: now)
         else { return nil }
         return (record, grant)
@@ -132,7 +139,7 @@ struct TokenStore: Sendable {
 
     /// The usable refresh token behind `token` and its grant: not expired, not rotated out, grant not revoked.
     func liveRefreshToken(_ token: String, now: Date) async throws(OAuthError) -> (token: RefreshTokenRecord, grant: GrantRecord)? {
-        let key = Bytes.sha256Hex(token)
+        let key = Self.key(of: token)
         guard let record = try await get(RefreshTokenRecord.self, namespace: Self.refreshTokens, key: key, now: now),
             record.expiresAt > now, try await value(namespace: Self.usedRefreshTokens, key: key, now: now) == nil,
             let grant = try await liveGrant(record.grantID, now: now)

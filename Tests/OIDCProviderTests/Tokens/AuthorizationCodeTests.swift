@@ -20,11 +20,24 @@ struct AuthorizationCodeTests {
         #expect(response.noStore && TokenResponse.httpHeaders["Cache-Control"] == "no-store")
     }
 
-    @Test("the code is stored only as its SHA-256")
+    @Test("the code is stored only as its SHA-256, after its issue time")
     func storesOnlyTheHash() async throws {
         let code = try await provider.code(for: try provider.request())
         #expect(try await provider.store.ephemeral(namespace: TokenStore.codes, key: code, now: now) == nil)
-        #expect(try await provider.store.ephemeral(namespace: TokenStore.codes, key: Bytes.sha256Hex(code), now: now) != nil)
+        #expect(TokenStore.key(of: code) == String(code.prefix(8)) + Bytes.sha256Hex(code))
+        #expect(try await provider.store.ephemeral(namespace: TokenStore.codes, key: TokenStore.key(of: code), now: now) != nil)
+    }
+
+    @Test("a code is its issue time in milliseconds and 208 random bits")
+    func codesStartWithTheirIssueTime() async throws {
+        let code = try await provider.code(for: try provider.request())
+        let bytes = try #require(base64URLDecoded(code))
+        #expect(code.count == 43 && bytes.count == 32)
+        let milliseconds = bytes.prefix(6).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        #expect(milliseconds == UInt64(now.timeIntervalSince1970 * 1_000))
+        // Two codes of the same millisecond differ in their random part only.
+        let other = try #require(base64URLDecoded(try await provider.code(for: try provider.request())))
+        #expect(other.prefix(6) == bytes.prefix(6) && other.suffix(26) != bytes.suffix(26))
     }
 
     @Test("a replayed code is refused and revokes every token issued from it")
@@ -166,4 +179,11 @@ struct AuthorizationCodeTests {
         let result = await oauthError { try await provider.service.token(parameters: parameters, authorizationHeader: Provider.basic(), now: now) }
         #expect(result?.error == error)
     }
+}
+
+/// The bytes of unpadded base64url text.
+private func base64URLDecoded(_ text: String) -> [UInt8]? {
+    var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+    base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+    return Data(base64Encoded: base64).map { Array($0) }
 }

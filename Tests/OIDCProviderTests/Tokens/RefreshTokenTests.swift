@@ -69,7 +69,7 @@ struct RefreshTokenTests {
         let later = now.addingTimeInterval(60)
         let second = try await provider.refresh(try #require(first.refreshToken), at: later)
         for (namespace, token) in [(TokenStore.accessTokens, second.accessToken), (TokenStore.refreshTokens, try #require(second.refreshToken))] {
-            let stored = try #require(try await provider.store.ephemeral(namespace: namespace, key: Bytes.sha256Hex(token), now: later))
+            let stored = try #require(try await provider.store.ephemeral(namespace: namespace, key: TokenStore.key(of: token), now: later))
             #expect(!String(decoding: stored, as: UTF8.self).contains("alice@acme.test"), "\(namespace) holds the session")
         }
         let claims = try await provider.service.userInfo(authorizationHeader: "Bearer \(second.accessToken)", now: later)
