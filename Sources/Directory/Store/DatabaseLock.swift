@@ -35,7 +35,7 @@ final class DatabaseLock: Sendable {
                 exclusive
                     ? "the database '\(database)' is already open (another node or a `gatehouse` command); a single node "
                         + "opens it alone (for several nodes on one database, run every node with `shared_database`)"
-                    : "the database '\(database)' is open by a single node\(holder) that keeps what it writes in memory; "
+                    : "the database '\(database)' is open by a single node\(holder) that keeps its rows in memory; "
                         + "stop it, or run every node with `shared_database`")
         }
         if exclusive {

@@ -15,7 +15,7 @@ import Foundation
 /// | `port` | `GATEHOUSE_PORT` | `8080` | Port to bind (0: any free port). |
 /// | `issuer` | `GATEHOUSE_ISSUER` | `http://127.0.0.1:8080` | The public base URL (OIDC `iss`); `https` unless the host is loopback. |
 /// | `database` | `GATEHOUSE_DATABASE` | `gatehouse.sqlite` | The SQLite store. |
-/// | `shared_database` | `GATEHOUSE_SHARED_DATABASE` (`true`/`false`) | `false` | Whether several nodes share the database (else this node opens it alone and keeps what it writes in memory). |
+/// | `shared_database` | `GATEHOUSE_SHARED_DATABASE` (`true`/`false`) | `false` | Whether several nodes share the database (else this node opens it alone and keeps its short-lived rows and users in memory). |
 /// | `directory_config` | `GATEHOUSE_DIRECTORY_CONFIG` | none | Directory configuration imported when the database is new. |
 /// | `flows_directory` | `GATEHOUSE_FLOWS_DIRECTORY` | from the directory configuration | Where flow files are. |
 /// | `key_encryption_key` | `GATEHOUSE_KEK` | none (required) | Base64 of 32 bytes that encrypt the signing keys at rest (`openssl rand -base64 32`). |
@@ -43,8 +43,8 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// The SQLite database file.
     public var databasePath: String = "gatehouse.sqlite"
     /// Whether other nodes (processes) use the database at the same time. When false, this node opens
-    /// it alone (another process that opens it is refused) and reads the short-lived entries it wrote
-    /// back from memory (`SQLiteStore.Sharing`).
+    /// it alone (another process that opens it is refused) and answers reads of short-lived entries and
+    /// users from memory (`SQLiteStore.Sharing`).
     public var sharedDatabase = false
     /// A directory configuration file, imported when the database is new.
     public var directoryConfigPath: String?

@@ -52,7 +52,8 @@ public struct TokenService: Sendable {
 
     /// Issues a single-use authorization code for a validated request and the session that satisfied it.
     ///
-    /// The code (256 random bits, base64url) is returned once and stored only as its SHA-256, bound to
+    /// The code (its issue time and 208 random bits, base64url: ``randomToken(now:)``) is returned once
+    /// and stored only under its SHA-256 (``TokenStore/key(of:)``), bound to
     /// the client, the redirect URI, the PKCE challenge, the nonce and the session; it can be redeemed
     /// for ``ProviderConfiguration/codeLifetime``.
     /// - Returns: The code, for ``AuthorizationResponse/success(code:for:issuer:)``.
