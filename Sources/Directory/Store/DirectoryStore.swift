@@ -78,6 +78,10 @@ public protocol DirectoryStore: Sendable {
         namespace: String, key: String, value: Data, expiresAt: Date, now: Date, durability: Durability, with writes: [EphemeralWrite]
     ) async throws(DirectoryError) -> Bool
 
+    /// Reads from the storage itself, past any copy kept in memory: a readiness probe.
+    /// - Throws: ``DirectoryError`` when the storage does not answer.
+    func checkReadable() async throws(DirectoryError)
+
     /// Deletes every ephemeral entry with `expiresAt <= now`.
     /// - Returns: How many entries were deleted.
     @discardableResult

@@ -114,6 +114,9 @@ public actor MemoryStore: DirectoryStore {
         return true
     }
 
+    /// See ``DirectoryStore/checkReadable()``: memory is the storage, and it always answers.
+    public func checkReadable() {}
+
     /// See ``DirectoryStore/purgeExpired(now:)``.
     @discardableResult
     public func purgeExpired(now: Date) -> Int {

@@ -450,6 +450,11 @@ public final class SQLiteStore: DirectoryStore {
         }
     }
 
+    /// See ``DirectoryStore/checkReadable()``: a query of the file on a reading connection.
+    public func checkReadable() async throws(DirectoryError) {
+        try read("answer a readiness probe") { connection in try connection.query("SELECT 1 FROM ephemeral LIMIT 1") { _ in } }
+    }
+
     /// See ``DirectoryStore/purgeExpired(now:)``.
     @discardableResult
     public func purgeExpired(now: Date) async throws(DirectoryError) -> Int {

@@ -12,8 +12,8 @@ enum OperationsRoutes {
         }
         router.get("/readyz") { _, context in
             do {
-                // A read that reaches the database: a closed or broken store throws.
-                _ = try await runtime.store.ephemeral(namespace: "health", key: "probe", now: runtime.clock())
+                // A read that reaches the database file (not a copy in memory): a closed or broken store throws.
+                try await runtime.store.checkReadable()
                 return Response(
                     status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
             } catch {

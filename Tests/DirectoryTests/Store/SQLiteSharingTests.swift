@@ -128,6 +128,19 @@ struct SQLiteSharingTests {
         await #expect(throws: DirectoryError.closed("")) { try await store.user(id: "u-alice") }
     }
 
+    @Test("a readiness probe reads the file, not memory, and fails once the store is closed")
+    func readinessReachesTheFile() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let store = try await SQLiteStore.open(path: directory.path("gatehouse.sqlite"))
+        try await store.putEphemeral(namespace: "session", key: "a", value: Data([1]), expiresAt: later)
+        try await store.checkReadable()
+        try await store.checkReadable()
+        #expect(store.ephemeralCacheHits == 0)
+        try await store.close()
+        await #expect(throws: DirectoryError.closed("")) { try await store.checkReadable() }
+    }
+
     @Test("memory holds a bounded number of entries; older ones are read from the file")
     func memoryIsBounded() async throws {
         let directory = try TemporaryDirectory()
