@@ -1,4 +1,5 @@
 import Crypto
+import Glibc
 import Synchronization
 
 /// Where every random byte in the module comes from, passed in by the caller.
@@ -10,26 +11,18 @@ public protocol RandomSource: Sendable {
     func bytes(_ count: Int) -> [UInt8]
 }
 
-/// The operating system's cryptographically secure generator, through `SystemRandomNumberGenerator`,
-/// eight bytes per draw (one system call each on Linux), not one draw per byte.
+/// The operating system's cryptographically secure generator: glibc's `arc4random_buf(3)`, which
+/// fills the whole buffer from the kernel's `getrandom(2)` (the source of Swift's
+/// `SystemRandomNumberGenerator` on Linux) in one call, where that generator draws eight bytes per call.
 public struct SystemRandom: RandomSource {
     /// Creates the source; it holds no state.
     public init() {}
 
-    /// Returns `count` bytes from the system generator.
+    /// Returns `count` bytes from the system generator, in one call.
     public func bytes(_ count: Int) -> [UInt8] {
         guard count > 0 else { return [] }
-        var generator = SystemRandomNumberGenerator()
         return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            var offset = 0
-            while offset < count {
-                let draw = generator.next()
-                let taken = min(8, count - offset)
-                withUnsafeBytes(of: draw) { bytes in
-                    for index in 0..<taken { buffer[offset + index] = bytes[index] }
-                }
-                offset += taken
-            }
+            arc4random_buf(buffer.baseAddress!, count)
             initialized = count
         }
     }

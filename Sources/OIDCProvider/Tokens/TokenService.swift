@@ -256,8 +256,8 @@ public struct TokenService: Sendable {
     /// pages of the store's key index instead of one random page for each.
     func randomToken(now: Date) -> String {
         let milliseconds = UInt64(max(0, now.timeIntervalSince1970 * 1_000))
-        var bytes = (0..<6).reversed().map { UInt8(truncatingIfNeeded: milliseconds >> (8 * $0)) }
-        bytes += random.bytes(26)
+        var bytes = random.bytes(32)
+        for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - index))) }
         return Bytes.base64URL(bytes)
     }
 
