@@ -96,27 +96,30 @@ final class EphemeralCache: Sendable {
 
     /// Marks every key that `writes` touch as being written (the write is about to run).
     func forget(_ writes: [EphemeralWrite]) {
-        guard !writes.isEmpty else { return }
-        generations.withLock { generations in
-            for write in writes {
-                let key = Self.key(of: write)
-                generations.previous.removeValue(forKey: key)
-                Self.keep(.writing, key, in: &generations)
-            }
-        }
+        place(writes) { _ in .writing }
     }
 
     /// Applies committed `writes`, in order: a put keeps its row, a delete leaves no row.
     func remember(_ writes: [EphemeralWrite]) {
+        place(writes) { write in
+            switch write {
+            case .put(_, _, let value, let expiresAt): .present(value, expiresAt: expiresAt.timeIntervalSince1970)
+            case .delete: .absent
+            }
+        }
+    }
+
+    /// Puts the row `row(write)` under each write's key, in order.
+    private func place(_ writes: [EphemeralWrite], as row: (EphemeralWrite) -> Row) {
         guard !writes.isEmpty else { return }
         generations.withLock { generations in
             for write in writes {
-                let key = Self.key(of: write)
-                generations.previous.removeValue(forKey: key)
+                let key: Key
                 switch write {
-                case .put(_, _, let value, let expiresAt): Self.keep(.present(value, expiresAt: expiresAt.timeIntervalSince1970), key, in: &generations)
-                case .delete: Self.keep(.absent, key, in: &generations)
+                case .put(let namespace, let name, _, _), .delete(let namespace, let name): key = Key(namespace: namespace, key: name)
                 }
+                generations.previous.removeValue(forKey: key)
+                Self.keep(row(write), key, in: &generations)
             }
         }
     }
@@ -128,12 +131,6 @@ final class EphemeralCache: Sendable {
             generations.previous = [:]
             generations.currentBytes = 0
             generations.retirements += 1
-        }
-    }
-
-    private static func key(of write: EphemeralWrite) -> Key {
-        switch write {
-        case .put(let namespace, let key, _, _), .delete(let namespace, let key): Key(namespace: namespace, key: key)
         }
     }
 

@@ -69,8 +69,9 @@ public final class SQLiteStore: DirectoryStore {
     /// Whether other processes may have the database file open at the same time.
     public enum Sharing: Sendable, Hashable {
         /// This process alone (a single node): it keeps the ephemeral rows and the users it reads or
-        /// writes in memory and answers reads from there (``EphemeralCache``, ``UserCache``). Opening a file that another process has open fails with
-        /// ``DirectoryError`` `inUse`, and so does every other process's opening while it is open.
+        /// writes in memory and answers reads from there (``EphemeralCache``, ``UserCache``). Opening a
+        /// file that another process has open fails with ``DirectoryError`` `inUse`, and so does every
+        /// other process's opening while it is open.
         case exclusive
         /// Any number of processes that all open it shared (several nodes on one database, or a
         /// `gatehouse` command beside a running node): every read goes to the file, so each process
@@ -359,31 +360,24 @@ public final class SQLiteStore: DirectoryStore {
 
     /// See ``DirectoryStore/ephemeral(namespace:key:now:)``.
     public func ephemeral(namespace: String, key: String, now: Date) async throws(DirectoryError) -> Data? {
-        guard let ephemeralCache else {
-            return try read("read an ephemeral entry") { connection in
-                var value: Data?
-                try connection.query(
-                    "SELECT value FROM ephemeral WHERE namespace = ? AND key = ? AND expires_at > ?",
-                    [.text(namespace), .text(key), .real(now.timeIntervalSince1970)]
-                ) { value = $0.data(0) }
-                return value
+        var ticket: EphemeralCache.Ticket?
+        if let ephemeralCache {
+            switch ephemeralCache.lookup(namespace: namespace, key: key, now: now) {
+            case .answer(let value): return value
+            case .miss(let granted): ticket = granted
             }
         }
-        switch ephemeralCache.lookup(namespace: namespace, key: key, now: now) {
-        case .answer(let value): return value
-        case .miss(let ticket):
-            // The row as it is, expired or not, so that memory holds what the file holds.
-            let row: (value: Data, expiresAt: Double)? = try read("read an ephemeral entry") { connection in
-                var row: (Data, Double)?
-                try connection.query("SELECT value, expires_at FROM ephemeral WHERE namespace = ? AND key = ?", [.text(namespace), .text(key)]) {
-                    row = ($0.data(0) ?? Data(), $0.real(1))
-                }
-                return row
+        // The row as it is, expired or not, so that memory holds what the file holds.
+        let row: (value: Data, expiresAt: Double)? = try read("read an ephemeral entry") { connection in
+            var row: (Data, Double)?
+            try connection.query("SELECT value, expires_at FROM ephemeral WHERE namespace = ? AND key = ?", [.text(namespace), .text(key)]) {
+                row = ($0.data(0) ?? Data(), $0.real(1))
             }
-            if let ticket { ephemeralCache.fill(namespace: namespace, key: key, row: row, ticket: ticket) }
-            guard let row, row.expiresAt > now.timeIntervalSince1970 else { return nil }
-            return row.value
+            return row
         }
+        if let ticket { ephemeralCache?.fill(namespace: namespace, key: key, row: row, ticket: ticket) }
+        guard let row, row.expiresAt > now.timeIntervalSince1970 else { return nil }
+        return row.value
     }
 
     /// See ``DirectoryStore/deleteEphemeral(namespace:key:)``.
