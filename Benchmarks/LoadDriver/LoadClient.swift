@@ -3,7 +3,7 @@ import Foundation
 /// What a run measures; each client repeats one complete operation of it (docs/performance.md §5).
 enum Scenario: String, CaseIterable, Sendable {
     /// After one password + TOTP login to the first app, repeated SSO logins to the second app with the
-    /// session cookie: `GET /authorize` → `GET /login/{id}` → code → `POST /token`.
+    /// session cookie: `GET /authorize`, which the session answers with the code at once → `POST /token`.
     case sso
     /// After one login with `offline_access`, repeated refresh-token grants (`POST /token`,
     /// `grant_type=refresh_token`), each with the refresh token the previous one rotated in.
@@ -14,6 +14,12 @@ enum Scenario: String, CaseIterable, Sendable {
     /// AuthnRequest redirect to the IdP, which the driver answers with a signed Response → POST to the
     /// ACS with `RelayState` → login page → code → token.
     case brokeredSAML = "brokered-saml"
+    /// `GET /healthz`: one request through the server's whole middleware stack and nothing else, the
+    /// HTTP floor under every other scenario's requests.
+    case httpFloor = "http-floor"
+    /// The first half of an SSO login: `GET /authorize` answered by the session with a code, which is
+    /// never redeemed (a diagnosis: `sso` less this is the token request's cost).
+    case authorizeOnly = "authorize-only"
 }
 
 /// One of the concurrent clients: a browser with its cookie jar, the app's backend that redeems codes,
@@ -58,14 +64,14 @@ struct LoadClient {
     mutating func prepare() async throws {
         var fresh = newBrowser()
         switch scenario {
-        case .sso:
+        case .sso, .authorizeOnly:
             _ = try await passwordLogin(apps.first, in: &fresh)
         case .token:
             guard let token = try await passwordLogin(apps.first, in: &fresh).refreshToken else {
                 throw LoginFailure("no refresh token was issued for offline_access")
             }
             refreshToken = token
-        case .passwordTOTP, .brokeredSAML:
+        case .passwordTOTP, .brokeredSAML, .httpFloor:
             break
         }
         browser = fresh
@@ -92,6 +98,11 @@ struct LoadClient {
             let user = TestIdentityProvider.user(number * 10 + browsers % 10)
             let (code, attempt) = try await fresh.authorizationCode(apps.first, scope: scope, user: user, identityProvider: identityProvider)
             _ = try await backend.redeem(code, attempt: attempt, app: apps.first)
+        case .authorizeOnly:
+            _ = try await browser.authorizationCode(apps.second, scope: scope, user: nil)
+        case .httpFloor:
+            let reply = try await backend.get("/healthz")
+            guard reply.status == 200 else { throw LoginFailure("the health check failed", reply) }
         }
     }
 

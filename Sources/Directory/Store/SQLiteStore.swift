@@ -52,7 +52,10 @@ public final class SQLiteStore: DirectoryStore {
     /// The ephemeral rows, kept in memory; only when this process has the file to itself.
     private let ephemeralCache: EphemeralCache?
     /// The users, kept in memory by id; only when this process has the file to itself.
-    private let userCache: UserCache?
+    private let userCache: RowCache<UserID, UserRecord>?
+    /// The credentials, and the absence of those a user does not have, kept in memory by user and
+    /// kind; only when this process has the file to itself.
+    private let credentialCache: RowCache<CredentialKey, Data?>?
 
     private init(
         path: String, writer: sending SQLiteHandle, readers: [ReadingConnection], checkpointer: sending SQLiteHandle,
@@ -63,13 +66,14 @@ public final class SQLiteStore: DirectoryStore {
         self.readers = readers
         self.lock = lock
         ephemeralCache = sharing == .exclusive ? EphemeralCache() : nil
-        userCache = sharing == .exclusive ? UserCache() : nil
+        userCache = sharing == .exclusive ? RowCache() : nil
+        credentialCache = sharing == .exclusive ? RowCache() : nil
     }
 
     /// Whether other processes may have the database file open at the same time.
     public enum Sharing: Sendable, Hashable {
         /// This process alone (a single node): it keeps the ephemeral rows and the users it reads or
-        /// writes in memory and answers reads from there (``EphemeralCache``, ``UserCache``). Opening a
+        /// writes in memory and answers reads from there (``EphemeralCache``, ``RowCache``). Opening a
         /// file that another process has open fails with ``DirectoryError`` `inUse`, and so does every
         /// other process's opening while it is open.
         case exclusive
@@ -163,6 +167,7 @@ public final class SQLiteStore: DirectoryStore {
         for reader in readers { reader.connection.withLock { $0 = nil } }
         ephemeralCache?.removeAll()
         userCache?.invalidate(nil)
+        credentialCache?.invalidate(nil)
         lock.release()
     }
 
@@ -198,10 +203,14 @@ public final class SQLiteStore: DirectoryStore {
         } catch {
             throw Self.translate(error, doing: "import the directory")
         }
-        let userCache = self.userCache
-        defer { userCache?.invalidate(nil) }
+        let userCache = self.userCache, credentialCache = self.credentialCache
+        defer {
+            userCache?.invalidate(nil)
+            credentialCache?.invalidate(nil)
+        }
         try await writer.alone("import the directory") { connection in
             userCache?.invalidate(nil)
+            credentialCache?.invalidate(nil)
             try connection.transaction {
                 for table in ["settings", "levels", "connections", "organizations", "apps", "users"] {
                     try connection.query("DELETE FROM \(table)")
@@ -258,14 +267,14 @@ public final class SQLiteStore: DirectoryStore {
     }
 
     /// See ``DirectoryStore/user(id:)``. Every token grant and SSO login reads its user: one this
-    /// process read before is answered from memory when it has the file to itself (``UserCache``),
+    /// process read before is answered from memory when it has the file to itself (``RowCache``),
     /// and otherwise a body read or written before is not decoded again (``RecentlyDecoded``).
     public func user(id: UserID) async throws(DirectoryError) -> UserRecord? {
         guard let userCache else { return try userFromFile(id: id) }
         let (kept, ticket) = userCache.lookup(id)
         if let kept { return kept }
         let user = try userFromFile(id: id)
-        if let user { userCache.fill(user, ticket: ticket) }
+        if let user { userCache.fill(id, user, ticket: ticket) }
         return user
     }
 
@@ -321,11 +330,22 @@ public final class SQLiteStore: DirectoryStore {
 
     // MARK: - Credentials
 
-    /// See ``DirectoryStore/credential(user:kind:)``.
+    /// See ``DirectoryStore/credential(user:kind:)``. Every SSO login reads one (the user's recovery
+    /// codes): answered from memory when this process has the file to itself (``RowCache``).
     public func credential(user: UserID, kind: String) async throws(DirectoryError) -> Data? {
+        let key = CredentialKey(user: user, kind: kind)
+        guard let credentialCache else { return try credentialFromFile(key) }
+        let (kept, ticket) = credentialCache.lookup(key)
+        if let kept { return kept }
+        let data = try credentialFromFile(key)
+        credentialCache.fill(key, data, ticket: ticket)
+        return data
+    }
+
+    private func credentialFromFile(_ key: CredentialKey) throws(DirectoryError) -> Data? {
         try read("read a credential") { connection in
             var data: Data?
-            try connection.query("SELECT data FROM credentials WHERE user_id = ? AND kind = ?", [.text(user.rawValue), .text(kind)]) {
+            try connection.query("SELECT data FROM credentials WHERE user_id = ? AND kind = ?", [.text(key.user.rawValue), .text(key.kind)]) {
                 data = $0.data(0)
             }
             return data
@@ -334,7 +354,9 @@ public final class SQLiteStore: DirectoryStore {
 
     /// See ``DirectoryStore/setCredential(user:kind:data:)``.
     public func setCredential(user: UserID, kind: String, data: Data) async throws(DirectoryError) {
-        try await writer.write("write a credential", atomic: true) { connection in
+        let credentialCache = self.credentialCache, key = CredentialKey(user: user, kind: kind)
+        try await writer.write("write a credential", atomic: true, committed: { credentialCache?.invalidate(key) }) { connection in
+            credentialCache?.invalidate(key)
             var exists = false
             try connection.query("SELECT 1 FROM users WHERE id = ?", [.text(user.rawValue)]) { _ in exists = true }
             guard exists else { throw DirectoryError.unknownUser("there is no user '\(user)' to hold a '\(kind)' credential") }
@@ -346,7 +368,9 @@ public final class SQLiteStore: DirectoryStore {
 
     /// See ``DirectoryStore/removeCredential(user:kind:)``.
     public func removeCredential(user: UserID, kind: String) async throws(DirectoryError) {
-        try await writer.write("remove a credential") { connection in
+        let credentialCache = self.credentialCache, key = CredentialKey(user: user, kind: kind)
+        try await writer.write("remove a credential", committed: { credentialCache?.invalidate(key) }) { connection in
+            credentialCache?.invalidate(key)
             try connection.query("DELETE FROM credentials WHERE user_id = ? AND kind = ?", [.text(user.rawValue), .text(kind)])
         }
     }

@@ -94,7 +94,7 @@ public struct ServerConfiguration: Sendable, Hashable {
 
     /// The organization a branded host name stands for (the `Host` header, port and case ignored).
     public func organization(forHost host: String?) -> OrgID? {
-        guard let host else { return nil }
+        guard let host, !hostOrganizations.isEmpty else { return nil }
         return hostOrganizations[Self.normalizedHost(host)]
     }
 

@@ -60,14 +60,14 @@ public struct LoginController: Sendable {
         if silent, record.map({ usable($0, for: authorizationRequest, now: now) }) != true {
             return try await hooks.onDenied(authorizationRequest, OAuthError("login_required", "The user is not signed in."), request)
         }
-        let binding = Tokens.random(32, from: runtime.random)
-        let transaction = try await prepare(
-            authorizationRequest, session: record, host: context.client.host, binding: Tokens.digest(binding), logger: context.logger)
+        var transaction = try await prepare(authorizationRequest, session: record, host: context.client.host, binding: nil, logger: context.logger)
         // The SSO session satisfied the flow and no page is due (organization choice, consent): the
-        // browser goes straight back to the app, and the transaction is never stored.
+        // browser goes straight back to the app, and the transaction is never stored nor bound.
         if case .finished(.allow(let result)) = transaction.state.phase, try await !needsPage(transaction, result) {
             return try await complete(transaction, result, request: request, logger: context.logger, session: record, stored: false)
         }
+        let binding = Tokens.random(32, from: runtime.random)
+        transaction.browserBinding = Tokens.digest(binding)
         if silent {
             guard case .finished(.allow(let result)) = transaction.state.phase else {
                 return try await hooks.onDenied(

@@ -87,24 +87,39 @@ struct EphemeralCacheTests {
     }
 }
 
-@Suite("User cache: a read that raced a write of users never keeps the user it read")
-struct UserCacheTests {
-    @Test("a user read after a miss is kept, unless a write of that user or an import started or ended since")
+@Suite("Row cache: a read that raced a write never keeps the row it read")
+struct RowCacheTests {
+    @Test("a row read after a miss is kept, unless a write of that row or an import started or ended since")
     func fillsOnlyWithAValidTicket() {
-        let cache = UserCache()
+        let cache = RowCache<UserID, UserRecord>()
         let old = UserRecord(id: "u-a", email: "a@x.test", name: "Old")
         let ticket = cache.lookup("u-a").ticket
-        cache.fill(old, ticket: ticket)
-        #expect(cache.lookup("u-a").user?.name == "Old")
+        cache.fill("u-a", old, ticket: ticket)
+        #expect(cache.lookup("u-a").value?.name == "Old")
 
         let stale = cache.lookup("u-b").ticket
         cache.invalidate("u-a")  // a save of u-a started
-        #expect(cache.lookup("u-a").user == nil)
-        cache.fill(UserRecord(id: "u-b", email: "b@x.test"), ticket: stale)
-        #expect(cache.lookup("u-b").user == nil)
+        #expect(cache.lookup("u-a").value == nil)
+        cache.fill("u-b", UserRecord(id: "u-b", email: "b@x.test"), ticket: stale)
+        #expect(cache.lookup("u-b").value == nil)
 
-        cache.fill(old, ticket: cache.lookup("u-a").ticket)
+        cache.fill("u-a", old, ticket: cache.lookup("u-a").ticket)
         cache.invalidate(nil)  // an import
-        #expect(cache.lookup("u-a").user == nil)
+        #expect(cache.lookup("u-a").value == nil)
+    }
+
+    @Test("a missing row is kept as missing, and the cache never holds more than its capacity")
+    func keepsAbsenceAndStaysBounded() {
+        let cache = RowCache<CredentialKey, Data?>(capacity: 4)
+        let absent = CredentialKey(user: "u-a", kind: "recovery-codes")
+        cache.fill(absent, nil, ticket: cache.lookup(absent).ticket)
+        #expect(cache.lookup(absent).value == .some(nil))  // known: no such credential
+        for index in 0..<9 {
+            let key = CredentialKey(user: UserID("u-\(index)"), kind: "totp")
+            cache.fill(key, Data([UInt8(index)]), ticket: cache.lookup(key).ticket)
+        }
+        let kept = (0..<9).filter { cache.lookup(CredentialKey(user: UserID("u-\($0)"), kind: "totp")).value != nil }
+        #expect(kept.count <= 4)
+        #expect(kept.contains(8))
     }
 }

@@ -128,6 +128,38 @@ struct SQLiteSharingTests {
         await #expect(throws: DirectoryError.closed("")) { try await store.user(id: "u-alice") }
     }
 
+    @Test("credentials kept in memory, present or missing, follow every write, removal and import")
+    func credentialsFollowWrites() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let path = directory.path("gatehouse.sqlite")
+        let store = try await SQLiteStore.open(path: path)
+        try await store.replaceDirectory(with: contractConfig)
+        #expect(try await store.credential(user: "u-alice", kind: "totp") == nil)
+        try await store.setCredential(user: "u-alice", kind: "totp", data: Data("one".utf8))
+        #expect(try await store.credential(user: "u-alice", kind: "totp") == Data("one".utf8))
+
+        // Memory answers: a change made behind the store's back (which only another process could
+        // make, and the lock keeps other stores out) is not seen.
+        let behind = try SQLiteHandle(path: path)
+        try behind.query("UPDATE credentials SET data = x'00' WHERE user_id = 'u-alice'")
+        try behind.query("INSERT INTO credentials (user_id, kind, data) VALUES ('u-alice', 'consent:app', x'01')")
+        #expect(try await store.credential(user: "u-alice", kind: "totp") == Data("one".utf8))
+
+        // The store's own writes replace what memory holds.
+        try await store.setCredential(user: "u-alice", kind: "totp", data: Data("two".utf8))
+        #expect(try await store.credential(user: "u-alice", kind: "totp") == Data("two".utf8))
+        try await store.removeCredential(user: "u-alice", kind: "totp")
+        #expect(try await store.credential(user: "u-alice", kind: "totp") == nil)
+        try await store.setCredential(user: "u-alice", kind: "totp", data: Data("three".utf8))
+        var other = contractConfig
+        other.users.removeAll { $0.id == "u-alice" }
+        try await store.replaceDirectory(with: other)
+        #expect(try await store.credential(user: "u-alice", kind: "totp") == nil)
+        try await store.close()
+        await #expect(throws: DirectoryError.closed("")) { try await store.credential(user: "u-alice", kind: "totp") }
+    }
+
     @Test("a readiness probe reads the file, not memory, and fails once the store is closed")
     func readinessReachesTheFile() async throws {
         let directory = try TemporaryDirectory()
