@@ -36,19 +36,38 @@ public enum Bytes {
     }
 
     /// Base64url without `=` padding (RFC 4648 §5, as JOSE, PKCE and Gatehouse's tokens write bytes),
-    /// made from Foundation's base64 in one pass over its bytes.
+    /// written straight into the string's storage: every code, token and id Gatehouse issues is made
+    /// here, several per login.
     public static func base64URL(_ bytes: some Sequence<UInt8>) -> String {
-        var text = Data(bytes).base64EncodedData()
-        while text.last == UInt8(ascii: "=") { text.removeLast() }
-        for index in text.indices {
-            switch text[index] {
-            case UInt8(ascii: "+"): text[index] = UInt8(ascii: "-")
-            case UInt8(ascii: "/"): text[index] = UInt8(ascii: "_")
-            default: break
+        let input = Array(bytes)
+        let (whole, rest) = input.count.quotientAndRemainder(dividingBy: 3)
+        let length = whole * 4 + (rest == 0 ? 0 : rest + 1)
+        return input.withUnsafeBufferPointer { input in
+            base64URLAlphabet.withUnsafeBufferPointer { alphabet in
+                String(unsafeUninitializedCapacity: length) { output in
+                    var written = 0
+                    // The first `characters` of the four 6-bit digits of a 24-bit group.
+                    func emit(_ group: UInt32, _ characters: Int) {
+                        for digit in 0..<characters {
+                            output[written] = alphabet[Int(group >> UInt32(18 - 6 * digit) & 0x3F)]
+                            written += 1
+                        }
+                    }
+                    for start in stride(from: 0, to: whole * 3, by: 3) {
+                        emit(UInt32(input[start]) << 16 | UInt32(input[start + 1]) << 8 | UInt32(input[start + 2]), 4)
+                    }
+                    switch rest {
+                    case 1: emit(UInt32(input[whole * 3]) << 16, 2)
+                    case 2: emit(UInt32(input[whole * 3]) << 16 | UInt32(input[whole * 3 + 1]) << 8, 3)
+                    default: break
+                    }
+                    return written
+                }
             }
         }
-        return String(decoding: text, as: UTF8.self)
     }
+
+    private static let base64URLAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
     /// Decodes base64url written without padding; nil for anything else (padding, the standard
     /// alphabet, stray characters, an impossible length).

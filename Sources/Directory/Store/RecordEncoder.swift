@@ -160,10 +160,7 @@ final class RecordObject {
 
     /// Writes the members sorted by key; of a key encoded more than once, the last value.
     func write(into output: inout [UInt8]) {
-        let order = members.indices.sorted { left, right in
-            let (a, b) = (members[left].key, members[right].key)
-            return a == b ? left < right : a.utf8.lexicographicallyPrecedes(b.utf8)
-        }
+        let order = sortedOrder()
         output.append(UInt8(ascii: "{"))
         var first = true
         for (position, index) in order.enumerated() {
@@ -176,6 +173,41 @@ final class RecordObject {
             member.value.write(into: &output)
         }
         output.append(UInt8(ascii: "}"))
+    }
+
+    /// The members' indices sorted by their keys' UTF-8 bytes, a key encoded twice in encoding order.
+    ///
+    /// An insertion sort (objects have a handful of members) on each key's first eight bytes read as
+    /// one big-endian integer, so most comparisons are one integer comparison; keys that share their
+    /// first eight bytes are compared in full.
+    private func sortedOrder() -> [Int] {
+        var order = members.indices.map { (head: Self.head(of: members[$0].key), index: $0) }
+        for position in order.indices.dropFirst() {
+            let item = order[position]
+            var place = position
+            while place > 0, precedes(item, order[place - 1]) {
+                order[place] = order[place - 1]
+                place -= 1
+            }
+            order[place] = item
+        }
+        return order.map(\.index)
+    }
+
+    private func precedes(_ a: (head: UInt64, index: Int), _ b: (head: UInt64, index: Int)) -> Bool {
+        if a.head != b.head { return a.head < b.head }
+        return members[a.index].key.utf8.lexicographicallyPrecedes(members[b.index].key.utf8)
+    }
+
+    /// The first eight bytes of `key`, big-endian, zero-padded: ordered as the keys' bytes are, up to ties.
+    private static func head(of key: String) -> UInt64 {
+        var head: UInt64 = 0
+        var count = 0
+        for byte in key.utf8.prefix(8) {
+            head = head << 8 | UInt64(byte)
+            count += 1
+        }
+        return count == 8 ? head : head << (8 * UInt64(8 - count))
     }
 }
 

@@ -1,4 +1,5 @@
 import Authenticators
+import Foundation
 import Testing
 
 struct BytesTests {
@@ -19,6 +20,21 @@ struct BytesTests {
     func usesTheURLSafeAlphabet() {
         #expect(Bytes.base64URL([0xFB, 0xFF, 0xBF]) == "-_-_")
         #expect(Bytes.bytes(base64URL: "-_-_") == [0xFB, 0xFF, 0xBF])
+    }
+
+    @Test("every length and byte value encodes as Foundation's base64 does, in the URL-safe alphabet without padding")
+    func matchesFoundationsBase64() {
+        var generator = SystemRandomNumberGenerator()
+        for length in 0...66 {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let standard = Data(bytes).base64EncodedString()
+            let expected = standard.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                .replacingOccurrences(of: "=", with: "")
+            #expect(Bytes.base64URL(bytes) == expected, "\(bytes)")
+            #expect(Bytes.bytes(base64URL: expected) == bytes)
+        }
+        #expect(Bytes.base64URL(Array(0...255)) == Data(Array(0...255)).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: ""))
     }
 
     @Test(

@@ -78,6 +78,27 @@ struct RecordEncoderTests {
         #expect(String(decoding: try RecordEncoder().encode(Small()), as: UTF8.self) == #"{"Z":2.5,"a":1,"b":"x","whole":2}"#)
     }
 
+    @Test("keys sharing their first eight bytes, prefixes of each other, empty or not ASCII sort by their bytes, as JSONEncoder's do")
+    func keysSortLikeTheirBytes() throws {
+        let keys = [
+            "expiresIn", "expiresAt", "expires", "expiresAtX", "", "a", "ab", "abcdefgh", "abcdefg", "abcdefghi", "Émile", "Zulu", "zulu",
+            "é", "a\u{0}b", "a\u{0}", "~", "0",
+        ]
+        var table: [String: Int] = [:]
+        for (number, key) in keys.enumerated() { table[key] = number }
+        let json = String(decoding: try RecordEncoder().encode(table), as: UTF8.self)
+        #expect(json == String(decoding: try foundationJSON(table), as: UTF8.self))
+        let order = keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let written = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Int])
+        #expect(written == table)
+        var position = json.startIndex
+        for key in order {
+            let field = try RecordEncoder().encode([key]).dropFirst().dropLast()  // the key as a JSON string
+            let range = try #require(json.range(of: String(decoding: field, as: UTF8.self) + ":", range: position..<json.endIndex), "\(key)")
+            position = range.upperBound
+        }
+    }
+
     @Test("strings are escaped as RFC 8259 asks, and only so")
     func escaping() throws {
         let text = "q\" b\\ n\n r\r t\t \u{08}\u{0C} c\u{01}\u{1F} é/🎉"

@@ -53,7 +53,7 @@ struct ForwardedHeadersMiddleware: RouterMiddleware {
 
     /// A `host[:port]` made of host-name characters only, else nil.
     static func validHost(_ text: String) -> String? {
-        guard (1...255).contains(text.utf8.count), text.unicodeScalars.allSatisfy({ $0.isPlainIDCharacter(extra: ".-:[]") }) else { return nil }
+        guard (1...255).contains(text.utf8.count), text.isPlainID(extra: ".-:[]") else { return nil }
         return text
     }
 }

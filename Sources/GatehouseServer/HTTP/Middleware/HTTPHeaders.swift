@@ -19,9 +19,16 @@ extension HTTPField.Name {
     static let crossOriginOpenerPolicy = HTTPField.Name("Cross-Origin-Opener-Policy")!
 }
 
-extension Unicode.Scalar {
-    /// An ASCII letter or digit, or one of `extra`: what ids and host names taken from headers may contain.
-    func isPlainIDCharacter(extra: String) -> Bool {
-        ("a"..."z").contains(self) || ("A"..."Z").contains(self) || ("0"..."9").contains(self) || extra.unicodeScalars.contains(self)
+extension StringProtocol {
+    /// Whether every character is an ASCII letter or digit, or one of the ASCII characters in `extra`:
+    /// what ids and host names taken from headers may contain. Checked on the UTF-8 bytes (a byte of a
+    /// non-ASCII character is never one of them).
+    func isPlainID(extra: StaticString) -> Bool {
+        utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+            default: extra.withUTF8Buffer { $0.contains(byte) }
+            }
+        }
     }
 }

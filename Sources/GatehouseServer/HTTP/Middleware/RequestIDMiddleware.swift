@@ -24,6 +24,6 @@ struct RequestIDMiddleware: RouterMiddleware {
 
     /// 1–128 characters of `A–Z a–z 0–9 . _ -`: nothing a log line or header could be confused by.
     static func isAcceptable(_ id: String) -> Bool {
-        (1...128).contains(id.utf8.count) && id.unicodeScalars.allSatisfy { $0.isPlainIDCharacter(extra: ".-_") }
+        (1...128).contains(id.utf8.count) && id.isPlainID(extra: ".-_")
     }
 }

@@ -20,7 +20,7 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         func setIfAbsent(_ name: HTTPField.Name, _ value: String) {
             if response.headers[name] == nil { response.headers[name] = value }
         }
-        setIfAbsent(.contentSecurityPolicy, ContentSecurityPolicy.standard.header)
+        setIfAbsent(.contentSecurityPolicy, ContentSecurityPolicy.standardHeader)
         setIfAbsent(.frameOptions, "DENY")
         setIfAbsent(.referrerPolicy, "no-referrer")
         setIfAbsent(.xContentTypeOptions, "nosniff")
@@ -41,6 +41,8 @@ struct ContentSecurityPolicy: Sendable, Hashable {
 
     /// The policy of every page that is not a login page.
     static let standard = ContentSecurityPolicy()
+    /// The header of ``standard``, made once.
+    static let standardHeader = standard.header
 
     /// The header value.
     var header: String {
