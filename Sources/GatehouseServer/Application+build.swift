@@ -57,7 +57,9 @@ public func buildApplication(runtime: GatehouseRuntime, extensions: [any Gatehou
 
 /// Plain HTTP/1.1, or HTTP/1.1 over TLS with the configured PEM certificate chain and key.
 func serverBuilder(_ settings: ServerConfiguration) throws -> HTTPServerBuilder {
-    guard let certificatePath = settings.tlsCertificatePath, let keyPath = settings.tlsKeyPath else { return .http1() }
+    guard let certificatePath = settings.tlsCertificatePath, let keyPath = settings.tlsKeyPath else {
+        return HTTPServerBuilder { responder in EventLoopBoundChannel(base: HTTP1Channel(responder: responder)) }
+    }
     let chain: [NIOSSLCertificate]
     let key: NIOSSLPrivateKey
     do {
@@ -72,7 +74,9 @@ func serverBuilder(_ settings: ServerConfiguration) throws -> HTTPServerBuilder 
         throw ServerConfigurationError("tls_key '\(keyPath)' cannot be read as a PEM private key (\(error))")
     }
     let tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
-    return try .tls(.http1(), tlsConfiguration: tls)
+    return HTTPServerBuilder { responder in
+        EventLoopBoundChannel(base: try TLSChannel(HTTP1Channel(responder: responder), tlsConfiguration: tls))
+    }
 }
 
 /// The router: middleware (outermost first) and every route.

@@ -6,7 +6,9 @@ import GatehouseServer
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import JWTKit
 import Logging
+import NIOPosix
 import Login
 import OIDCProvider
 import Synchronization
@@ -165,7 +167,23 @@ struct StubOAuth: GatehouseExtension {
         router.get("/test/client") { _, context in
             "address=\(context.client.address?.description ?? "-") scheme=\(context.client.scheme) host=\(context.client.host ?? "-")"
         }
+        // Where a handler runs, and where it runs again after an RS256 signature.
+        router.get("/test/executor") { _, _ in
+            let before = MultiThreadedEventLoopGroup.currentEventLoop != nil
+            let keys = try await SigningKeyStore.open(
+                store: MemoryStore(), kek: KeyEncryptionKey(base64: Data(repeating: 7, count: 32).base64EncodedString()), now: Date(),
+                random: SystemRandom())
+            _ = try await keys.sign(ExecutorProbeClaims(), algorithm: .rs256)
+            let after = MultiThreadedEventLoopGroup.currentEventLoop != nil
+            return "handler=\(before ? "event loop" : "pool") after-signing=\(after ? "event loop" : "pool")"
+        }
     }
+}
+
+/// The claims `/test/executor` signs.
+struct ExecutorProbeClaims: JWTPayload {
+    var sub = SubjectClaim(value: "probe")
+    func verify(using algorithm: some JWTAlgorithm) throws {}
 }
 
 /// A browser for tests: keeps cookies (by name and path), sends them back, and reads forms.
