@@ -68,6 +68,8 @@ let package = Package(
         .systemLibrary(
             name: "CXMLSec", pkgConfig: "xmlsec1-openssl", providers: [.apt(["libxmlsec1-dev", "libxml2-dev"])]
         ),
+        // Debian's OpenSSL libcrypto, for RS256 signatures (it uses AVX-512 IFMA where the CPU has it). Imported by OIDCProvider only.
+        .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // Debian's libqrencode, for the QR code on the TOTP enrollment page. Imported by GatehouseServer only.
         .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         // Upstream IdPs: SAML 2.0 service provider, OIDC relying party, social presets, outbound HTTP.
@@ -88,7 +90,7 @@ let package = Package(
         .target(
             name: "OIDCProvider",
             dependencies: [
-                "FlowEngine", "Directory", "Authenticators",
+                "CLibCrypto", "FlowEngine", "Directory", "Authenticators",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),

@@ -19,6 +19,8 @@ struct SigningKey: Sendable {
     let createdAt: Date
     /// When a newer key replaced it for signing; nil while it is the active key.
     var retiredAt: Date?
+    /// For an RSA key, the same key in OpenSSL, which makes its signatures (``RSASigner``).
+    let rsaSigner: RSASigner?
 
     var kid: String { publicJWK.kid }
 
@@ -38,13 +40,27 @@ struct SigningKey: Sendable {
             algorithm = .rs256
             publicJWK = PublicJWK(
                 rsaModulus: Array(primitives.modulus), exponent: Array(primitives.publicExponent), alg: algorithm.rawValue)
+            rsaSigner = try Self.openSSLSigner(for: key)
         case .p256(let key):
             // x963 is 0x04 ‖ x ‖ y, 32 bytes each.
             let point = Array(key.publicKey.x963Representation)
             algorithm = .es256
             publicJWK = PublicJWK(
                 curve: "P-256", x: Bytes.base64URL(point[1..<33]), y: Bytes.base64URL(point[33..<65]), alg: algorithm.rawValue)
+            rsaSigner = nil
         }
+    }
+
+    /// `key` loaded into OpenSSL, once a signature OpenSSL makes with it verifies with BoringSSL's public
+    /// key: the two libraries provably hold the same key before any token is signed.
+    private static func openSSLSigner(for key: _RSA.Signing.PrivateKey) throws(OIDCProviderError) -> RSASigner {
+        let signer = try RSASigner(pkcs1DER: Array(key.derRepresentation))
+        let probe = Array("gatehouse: the OpenSSL and BoringSSL keys agree".utf8)
+        let signature = _RSA.Signing.RSASignature(rawRepresentation: try signer.sign(probe))
+        guard key.publicKey.isValidSignature(signature, for: SHA256.hash(data: probe), padding: .insecurePKCS1v1_5) else {
+            throw .keyGeneration("OpenSSL's signature with the RSA key does not verify with its public key")
+        }
+        return signer
     }
 
     /// Whether the key is still published at `now`: active, or retired less than `overlap` ago.

@@ -194,4 +194,16 @@ struct SigningKeyStoreTests {
         let claims = String(decoding: try #require(Bytes.bytes(base64URL: parts[1])), as: UTF8.self)
         #expect(claims == #"{"exp":1800000000,"iss":"https://idp.test/a"}"#)
     }
+
+    @Test("RS256 tokens, which OpenSSL signs, verify with jwt-kit from the published JWKS; an altered claim does not")
+    func rs256VerifiesFromJWKS() async throws {
+        let keys = try await open()
+        let token = try await keys.sign(Probe(value: "signed by OpenSSL"), algorithm: .rs256)
+        let published = JWTKeyCollection()
+        try await published.add(jwks: try JSONDecoder().decode(JWKS.self, from: await keys.jwks(now: now).json))
+        #expect(try await published.verify(token, as: Probe.self) == Probe(value: "signed by OpenSSL"))
+        let parts = token.split(separator: ".").map(String.init)
+        let altered = Bytes.base64URL(Array(#"{"value":"signed by someone else"}"#.utf8))
+        await #expect(throws: (any Error).self) { _ = try await published.verify("\(parts[0]).\(altered).\(parts[2])", as: Probe.self) }
+    }
 }
