@@ -8,7 +8,8 @@ import NIOCore
 /// concurrency pool and each response back to the loop — two thread switches per request.
 ///
 /// Work that must not hold up a loop runs elsewhere all the same: password hashing on
-/// `HashingQueue`, RSA signatures on ``SigningQueue``, the database's writes on its writer's queue.
+/// `HashingQueue`, RSA signatures on Swift concurrency's global pool (`SigningKeyStore.sign`), the
+/// database's writes on its writer's queue.
 struct EventLoopBoundChannel<Base: ServerChildChannel>: ServerChildChannel {
     typealias Value = Base.Value
 
