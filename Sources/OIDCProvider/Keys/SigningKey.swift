@@ -51,13 +51,18 @@ struct SigningKey: Sendable {
         }
     }
 
-    /// `key` loaded into OpenSSL, once a signature OpenSSL makes with it verifies with BoringSSL's public
-    /// key: the two libraries provably hold the same key before any token is signed.
+    /// `key` loaded into OpenSSL and checked against its own public key (``checked(_:against:)``).
     private static func openSSLSigner(for key: _RSA.Signing.PrivateKey) throws(OIDCProviderError) -> RSASigner {
-        let signer = try RSASigner(pkcs1DER: Array(key.derRepresentation))
+        try checked(RSASigner(pkcs1DER: Array(key.derRepresentation)), against: key.publicKey)
+    }
+
+    /// `signer`, once a signature it makes verifies with BoringSSL under `publicKey`: the two libraries
+    /// provably hold the same key before any token is signed.
+    /// - Throws: ``OIDCProviderError`` `keyGeneration` when the signature does not verify.
+    static func checked(_ signer: RSASigner, against publicKey: _RSA.Signing.PublicKey) throws(OIDCProviderError) -> RSASigner {
         let probe = Array("gatehouse: the OpenSSL and BoringSSL keys agree".utf8)
         let signature = _RSA.Signing.RSASignature(rawRepresentation: try signer.sign(probe))
-        guard key.publicKey.isValidSignature(signature, for: SHA256.hash(data: probe), padding: .insecurePKCS1v1_5) else {
+        guard publicKey.isValidSignature(signature, for: SHA256.hash(data: probe), padding: .insecurePKCS1v1_5) else {
             throw .keyGeneration("OpenSSL's signature with the RSA key does not verify with its public key")
         }
         return signer

@@ -150,7 +150,12 @@ public actor SigningKeyStore {
 
     /// The public key new tokens of `algorithm` are signed with.
     public func activeKey(for algorithm: SigningAlgorithm) -> PublicJWK? {
-        keys.first { $0.algorithm == algorithm && $0.retiredAt == nil }?.publicJWK
+        activeSigningKey(for: algorithm)?.publicJWK
+    }
+
+    /// The key new tokens of `algorithm` are signed with.
+    private func activeSigningKey(for algorithm: SigningAlgorithm) -> SigningKey? {
+        keys.first { $0.algorithm == algorithm && $0.retiredAt == nil }
     }
 
     /// Signs `payload` as a compact JWS with the active key of `algorithm` (header `alg`, `kid`, `typ: JWT`).
@@ -160,9 +165,7 @@ public actor SigningKeyStore {
     /// the tokens verify with jwt-kit like any other (`SigningKeyStoreTests`).
     /// - Throws: ``OIDCProviderError`` `signing` when there is no active key or the signature fails.
     public func sign(_ payload: some JWTPayload, algorithm: SigningAlgorithm) async throws(OIDCProviderError) -> String {
-        guard let key = keys.first(where: { $0.algorithm == algorithm && $0.retiredAt == nil }) else {
-            throw .signing("there is no active \(algorithm.rawValue) key")
-        }
+        guard let key = activeSigningKey(for: algorithm) else { throw .signing("there is no active \(algorithm.rawValue) key") }
         var header = JWTHeader()
         header.alg = algorithm.rawValue
         header.typ = "JWT"

@@ -61,4 +61,13 @@ struct RSASignerTests {
         }
         #expect(verified.count == 32 && verified.allSatisfy { $0 })
     }
+
+    @Test("a signer whose key is not the public key's is refused before it signs a token")
+    func refusesAnotherKey() throws {
+        let rfcKey = try Self.rfc7515PrivateKey()
+        let signer = try RSASigner(pkcs1DER: Array(rfcKey.derRepresentation))
+        #expect(try SigningKey.checked(signer, against: rfcKey.publicKey) === signer)
+        let other = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+        #expect(throws: OIDCProviderError.keyGeneration("")) { _ = try SigningKey.checked(signer, against: other.publicKey) }
+    }
 }
