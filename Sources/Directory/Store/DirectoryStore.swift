@@ -78,6 +78,17 @@ public protocol DirectoryStore: Sendable {
         namespace: String, key: String, value: Data, expiresAt: Date, now: Date, durability: Durability, with writes: [EphemeralWrite]
     ) async throws(DirectoryError) -> Bool
 
+    /// Takes the lock `key` in `namespace` unless a holder has it now; a holder that never releases it
+    /// (a node that died holding it) loses it at `expiresAt`. For short sections that must not run
+    /// twice at once on any node, such as one submission of a login page. The default keeps locks as
+    /// ephemeral entries (``Durability/deferred``: a lock only matters while its holder runs), so every
+    /// node sharing the store sees them; a store that only this process uses keeps them in memory.
+    /// - Returns: true when the caller now holds the lock.
+    func takeLock(namespace: String, key: String, expiresAt: Date, now: Date) async throws(DirectoryError) -> Bool
+
+    /// Releases a lock taken with ``takeLock(namespace:key:expiresAt:now:)``.
+    func releaseLock(namespace: String, key: String) async throws(DirectoryError)
+
     /// Reads from the storage itself, past any copy kept in memory: a readiness probe.
     /// - Throws: ``DirectoryError`` when the storage does not answer.
     func checkReadable() async throws(DirectoryError)
@@ -89,6 +100,16 @@ public protocol DirectoryStore: Sendable {
 }
 
 extension DirectoryStore {
+    /// See ``DirectoryStore/takeLock(namespace:key:expiresAt:now:)``: an ephemeral entry, inserted if absent.
+    public func takeLock(namespace: String, key: String, expiresAt: Date, now: Date) async throws(DirectoryError) -> Bool {
+        try await insertEphemeralIfAbsent(namespace: namespace, key: key, value: Data(), expiresAt: expiresAt, now: now, durability: .deferred)
+    }
+
+    /// See ``DirectoryStore/releaseLock(namespace:key:)``: the entry deleted.
+    public func releaseLock(namespace: String, key: String) async throws(DirectoryError) {
+        try await writeEphemeral([.delete(namespace: namespace, key: key)], durability: .deferred)
+    }
+
     /// ``writeEphemeral(_:durability:)``, durable.
     public func writeEphemeral(_ writes: [EphemeralWrite]) async throws(DirectoryError) {
         try await writeEphemeral(writes, durability: .durable)

@@ -30,7 +30,8 @@ import VaporCSQLite
 ///   read beside the writer and see every committed write, and two tasks do not queue for one
 ///   connection (one pool thread spinning on the other's lock).
 /// - **Memory**, when the file was opened ``Sharing/exclusive``ly (the default): the ephemeral rows
-///   and the users, kept in step by the writer, so that most reads do not go to the file at all.
+///   and the users, kept in step by the writer, so that most reads do not go to the file at all; and
+///   the locks (``takeLock(namespace:key:expiresAt:now:)``), which then never go to the file.
 ///
 /// Call ``close()`` when done.
 ///
@@ -56,6 +57,8 @@ public final class SQLiteStore: DirectoryStore {
     /// The credentials, and the absence of those a user does not have, kept in memory by user and
     /// kind; only when this process has the file to itself.
     private let credentialCache: RowCache<CredentialKey, Data?>?
+    /// The locks, kept in memory; only when this process has the file to itself.
+    private let locks: LockTable?
 
     private init(
         path: String, writer: sending SQLiteHandle, readers: [ReadingConnection], checkpointer: sending SQLiteHandle,
@@ -68,6 +71,7 @@ public final class SQLiteStore: DirectoryStore {
         ephemeralCache = sharing == .exclusive ? EphemeralCache() : nil
         userCache = sharing == .exclusive ? RowCache() : nil
         credentialCache = sharing == .exclusive ? RowCache() : nil
+        locks = sharing == .exclusive ? LockTable() : nil
     }
 
     /// Whether other processes may have the database file open at the same time.
@@ -91,6 +95,8 @@ public final class SQLiteStore: DirectoryStore {
     var checkpoints: Int { writer.checkpoints }
     /// How many ephemeral reads were answered from memory (for tests).
     var ephemeralCacheHits: Int { ephemeralCache?.hits ?? 0 }
+    /// How many locks this process holds in memory (for tests).
+    var locksInMemory: Int { locks?.count ?? 0 }
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     /// - Parameters:
@@ -438,6 +444,19 @@ public final class SQLiteStore: DirectoryStore {
                 try connection.query("DELETE FROM ephemeral WHERE namespace = ? AND key = ?", [.text(namespace), .text(key)])
             }
         }
+    }
+
+    /// See ``DirectoryStore/takeLock(namespace:key:expiresAt:now:)``: in memory when this process has
+    /// the file to itself, else an ephemeral entry inserted if absent, which every process sees.
+    public func takeLock(namespace: String, key: String, expiresAt: Date, now: Date) async throws(DirectoryError) -> Bool {
+        if let locks { return locks.take(namespace: namespace, key: key, expiresAt: expiresAt, now: now) }
+        return try await insertEphemeralIfAbsent(namespace: namespace, key: key, value: Data(), expiresAt: expiresAt, now: now, durability: .deferred)
+    }
+
+    /// See ``DirectoryStore/releaseLock(namespace:key:)``.
+    public func releaseLock(namespace: String, key: String) async throws(DirectoryError) {
+        if let locks { return locks.release(namespace: namespace, key: key) }
+        try await writeEphemeral([.delete(namespace: namespace, key: key)], durability: .deferred)
     }
 
     /// See ``DirectoryStore/insertEphemeralIfAbsent(namespace:key:value:expiresAt:now:durability:with:)``.

@@ -68,20 +68,18 @@ extension LoginTransactionStore {
 
     /// Runs `body` while holding the transaction's lock, so two submissions of one page (a double
     /// click, two nodes) are never processed at once; the lock expires by itself after 30 seconds
-    /// should a node die holding it. Taking and releasing the lock are ``Durability/deferred`` writes:
-    /// a lock only matters while its holder runs.
+    /// should a node die holding it (``DirectoryStore/takeLock(namespace:key:expiresAt:now:)``: in
+    /// memory on a single node, an entry in the store shared by several).
     /// - Returns: nil when another request holds the lock.
     func withLock<T: Sendable>(_ id: LoginTransactionID, now: Date, _ body: () async throws -> T) async throws -> T? {
-        guard try await store.insertEphemeralIfAbsent(
-            namespace: Self.lockNamespace, key: id.rawValue, value: Data(), expiresAt: now.addingTimeInterval(30), now: now, durability: .deferred)
+        guard try await store.takeLock(namespace: Self.lockNamespace, key: id.rawValue, expiresAt: now.addingTimeInterval(30), now: now)
         else { return nil }
-        let release = EphemeralWrite.delete(namespace: Self.lockNamespace, key: id.rawValue)
         do {
             let result = try await body()
-            try await store.writeEphemeral([release], durability: .deferred)
+            try await store.releaseLock(namespace: Self.lockNamespace, key: id.rawValue)
             return result
         } catch {
-            try? await store.writeEphemeral([release], durability: .deferred)
+            try? await store.releaseLock(namespace: Self.lockNamespace, key: id.rawValue)
             throw error
         }
     }

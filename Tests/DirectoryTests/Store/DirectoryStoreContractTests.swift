@@ -296,6 +296,31 @@ struct DirectoryStoreContractTests {
         }
     }
 
+    @Test("a lock has one holder until it is released or expires; of concurrent takers exactly one gets it", arguments: StoreKind.allCases)
+    func locks(_ kind: StoreKind) async throws {
+        try await kind.withStore { store async throws in
+            let expiry = now.addingTimeInterval(30)
+            #expect(try await store.takeLock(namespace: "login.lock", key: "t1", expiresAt: expiry, now: now))
+            #expect(!(try await store.takeLock(namespace: "login.lock", key: "t1", expiresAt: expiry, now: now)))
+            #expect(try await store.takeLock(namespace: "login.lock", key: "t2", expiresAt: expiry, now: now))
+            #expect(try await store.takeLock(namespace: "other.lock", key: "t1", expiresAt: expiry, now: now))
+            try await store.releaseLock(namespace: "login.lock", key: "t1")
+            #expect(try await store.takeLock(namespace: "login.lock", key: "t1", expiresAt: expiry, now: now))
+            // A holder that never releases loses the lock at its expiry.
+            #expect(!(try await store.takeLock(namespace: "login.lock", key: "t2", expiresAt: expiry, now: expiry.addingTimeInterval(-1))))
+            #expect(try await store.takeLock(namespace: "login.lock", key: "t2", expiresAt: expiry.addingTimeInterval(30), now: expiry))
+            try await store.releaseLock(namespace: "login.lock", key: "never-taken")
+
+            let wins = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<20 {
+                    group.addTask { try await store.takeLock(namespace: "login.lock", key: "t3", expiresAt: expiry, now: now) }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(wins == 1)
+        }
+    }
+
     @Test("purging deletes exactly the expired entries", arguments: StoreKind.allCases)
     func purgeExpired(_ kind: StoreKind) async throws {
         try await kind.withStore { store async throws in

@@ -41,6 +41,33 @@ struct SQLiteSharingTests {
         try await store.close()
     }
 
+    @Test("an exclusive store keeps locks in memory and writes nothing for them; shared stores see each other's locks in the file")
+    func locksInMemoryOrInTheFile() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let path = directory.path("gatehouse.sqlite")
+        let exclusive = try await SQLiteStore.open(path: path)
+        let commits = exclusive.groupCommits
+        #expect(try await exclusive.takeLock(namespace: "login.lock", key: "t", expiresAt: later, now: now))
+        #expect(exclusive.locksInMemory == 1)
+        #expect(!(try await exclusive.takeLock(namespace: "login.lock", key: "t", expiresAt: later, now: now)))
+        try await exclusive.releaseLock(namespace: "login.lock", key: "t")
+        #expect(exclusive.locksInMemory == 0)
+        #expect(exclusive.groupCommits == commits, "no write for a lock")
+        #expect(try await exclusive.ephemeral(namespace: "login.lock", key: "t", now: now) == nil)
+        try await exclusive.close()
+
+        let first = try await SQLiteStore.open(path: path, sharing: .shared)
+        let second = try await SQLiteStore.open(path: path, sharing: .shared)
+        #expect(try await first.takeLock(namespace: "login.lock", key: "t", expiresAt: later, now: now))
+        #expect(first.locksInMemory == 0)
+        #expect(!(try await second.takeLock(namespace: "login.lock", key: "t", expiresAt: later, now: now)), "the other node holds it")
+        try await first.releaseLock(namespace: "login.lock", key: "t")
+        #expect(try await second.takeLock(namespace: "login.lock", key: "t", expiresAt: later, now: now))
+        try await first.close()
+        try await second.close()
+    }
+
     @Test("reads keep what they found in the file, rows and missing rows, expired or not, and a later write replaces it")
     func readsFillMemory() async throws {
         let directory = try TemporaryDirectory()

@@ -119,6 +119,29 @@ struct LoginPagesTests {
         }
     }
 
+    @Test func refusesASecondSubmissionWhileTheFirstIsProcessedAndChangesNothing() async throws {
+        try await withServer { server in
+            let (app, runtime) = try await server.application()
+            try await app.test(.router) { client in
+                var browser = Browser(client)
+                let page = try await browser.authorize()
+                let action = try #require(page.text.firstMatch(of: /action="\/login\/([^"]+)"/)?.1)
+                // Another submission of this page holds the transaction's lock (a double click).
+                let now = server.clock.now
+                #expect(try await runtime.store.takeLock(namespace: "login.lock", key: String(action), expiresAt: now.addingTimeInterval(30), now: now))
+                let busy = try await browser.submit(page, [("email", "alice@globex.test")])
+                #expect(busy.status == .conflict)
+                #expect(busy.text.contains("This sign-in is already being processed"))
+
+                // Once it is done, the page is where it was and takes the answer.
+                try await runtime.store.releaseLock(namespace: "login.lock", key: String(action))
+                let next = try await browser.submit(page, [("email", "alice@globex.test")])
+                #expect(next.status == .ok)
+                #expect(next.text.contains(#"name="password""#))
+            }
+        }
+    }
+
     @Test func refusesATransactionOpenedInAnotherBrowser() async throws {
         try await withServer { server in
             let (app, _) = try await server.application()
