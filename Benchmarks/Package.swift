@@ -35,6 +35,10 @@ let package = Package(
         benchmark("DiscoveryBenchmarks", dependencies: [.product(name: "Directory", package: "gatehouse")]),
         // `flow check` over a thousand flow files: read and validate.
         benchmark("FlowCheckBenchmarks", dependencies: [.product(name: "FlowEngine", package: "gatehouse")]),
+        // The SQLite store's reads of users by email and id, exclusive (memory) and shared (file).
+        benchmark(
+            "StoreBenchmarks",
+            dependencies: [.product(name: "Directory", package: "gatehouse"), .product(name: "FlowEngine", package: "gatehouse")]),
         // SAML Response validation and OIDC ID token verification (RS256, ES256) on one core.
         benchmark(
             "FederationBenchmarks",

@@ -61,7 +61,33 @@ public struct EmailAddress: Sendable, Hashable, Codable, CustomStringConvertible
     /// The lookup key for any string: ``lookupKey`` when it parses, otherwise the trimmed, lowercased
     /// text, so a malformed stored address is still found by its exact spelling.
     public static func lookupKey(for text: some StringProtocol) -> String {
+        asciiLookupKey(for: String(text)) ?? parsedLookupKey(for: text)
+    }
+
+    /// ``lookupKey(for:)`` through the full parse.
+    static func parsedLookupKey(for text: some StringProtocol) -> String {
         (try? EmailAddress(text))?.lookupKey ?? text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+    }
+
+    /// ``lookupKey(for:)`` of the usual address, in one pass without parsing: printable ASCII with one
+    /// `@` and a domain that lowercasing normalises. Its key is the text lowercased, whether the parse
+    /// accepts it (the local part lowercased, the domain already normal) or refuses it (the fallback,
+    /// with nothing to trim). nil for anything else.
+    static func asciiLookupKey(for text: String) -> String? {
+        var bytes = Array(text.utf8)
+        var at: Int?
+        for index in bytes.indices {
+            let byte = bytes[index]
+            guard byte > 0x20, byte < 0x7F else { return nil }
+            if byte == UInt8(ascii: "@") {
+                guard at == nil else { return nil }
+                at = index
+            } else if byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z") {
+                bytes[index] = byte + 0x20
+            }
+        }
+        guard let at, DomainName.isNormalised(bytes[(at + 1)...]) else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Decodes from a string and validates it.

@@ -54,6 +54,9 @@ public final class SQLiteStore: DirectoryStore {
     private let ephemeralCache: EphemeralCache?
     /// The users, kept in memory by id; only when this process has the file to itself.
     private let userCache: RowCache<UserID, UserRecord>?
+    /// Which user holds each email lookup key, and the keys no user holds (nil), kept in memory; only
+    /// when this process has the file to itself.
+    private let emailCache: RowCache<String, UserID?>?
     /// The credentials, and the absence of those a user does not have, kept in memory by user and
     /// kind; only when this process has the file to itself.
     private let credentialCache: RowCache<CredentialKey, Data?>?
@@ -70,6 +73,7 @@ public final class SQLiteStore: DirectoryStore {
         self.lock = lock
         ephemeralCache = sharing == .exclusive ? EphemeralCache() : nil
         userCache = sharing == .exclusive ? RowCache() : nil
+        emailCache = sharing == .exclusive ? RowCache() : nil
         credentialCache = sharing == .exclusive ? RowCache() : nil
         locks = sharing == .exclusive ? LockTable() : nil
     }
@@ -173,6 +177,7 @@ public final class SQLiteStore: DirectoryStore {
         for reader in readers { reader.connection.withLock { $0 = nil } }
         ephemeralCache?.removeAll()
         userCache?.invalidate(nil)
+        emailCache?.invalidate(nil)
         credentialCache?.invalidate(nil)
         lock.release()
     }
@@ -209,13 +214,15 @@ public final class SQLiteStore: DirectoryStore {
         } catch {
             throw Self.translate(error, doing: "import the directory")
         }
-        let userCache = self.userCache, credentialCache = self.credentialCache
+        let userCache = self.userCache, emailCache = self.emailCache, credentialCache = self.credentialCache
         defer {
             userCache?.invalidate(nil)
+            emailCache?.invalidate(nil)
             credentialCache?.invalidate(nil)
         }
         try await writer.alone("import the directory") { connection in
             userCache?.invalidate(nil)
+            emailCache?.invalidate(nil)
             credentialCache?.invalidate(nil)
             try connection.transaction {
                 for table in ["settings", "levels", "connections", "organizations", "apps", "users"] {
@@ -285,28 +292,42 @@ public final class SQLiteStore: DirectoryStore {
     }
 
     private func userFromFile(id: UserID) throws(DirectoryError) -> UserRecord? {
-        let body: Data? = try read("read a user") { connection in
-            var body: Data?
-            try connection.query("SELECT body FROM users WHERE id = ?", [.text(id.rawValue)]) { body = $0.text(0).map { Data($0.utf8) } }
-            return body
+        try userFromFile("SELECT id, body FROM users WHERE id = ?", id.rawValue)
+    }
+
+    /// The user a query by one key finds (its columns: id, body), decoded unless its body was decoded lately.
+    private func userFromFile(_ sql: String, _ key: String) throws(DirectoryError) -> UserRecord? {
+        let row: (id: String, body: Data)? = try read("read a user") { connection in
+            var row: (String, Data)?
+            try connection.query(sql, [.text(key)]) { row = ($0.text(0) ?? "", Data(($0.text(1) ?? "").utf8)) }
+            return row
         }
-        guard let body else { return nil }
-        if let known = recentUsers.value(id.rawValue, storedAs: body) { return known }
+        guard let row else { return nil }
+        if let known = recentUsers.value(row.id, storedAs: row.body) { return known }
         do {
-            let user = try Self.decoder.decode(UserRecord.self, from: body)
-            recentUsers.remember(user, id.rawValue, storedAs: body)
+            let user = try Self.decoder.decode(UserRecord.self, from: row.body)
+            recentUsers.remember(user, row.id, storedAs: row.body)
             return user
         } catch {
             throw .storage("a stored UserRecord cannot be decoded; the database may be corrupt", underlying: error)
         }
     }
 
-    /// See ``DirectoryStore/user(email:)``.
+    /// See ``DirectoryStore/user(email:)``. Every identify step reads its user by email: when this
+    /// process has the file to itself, which user holds the address (or that none does) is kept in
+    /// memory and the user then comes from ``user(id:)``; a kept user whose address no longer matches
+    /// is read from the file instead.
     public func user(email: String) async throws(DirectoryError) -> UserRecord? {
-        try read("read a user") { connection in
-            try Self.bodies(connection, "SELECT body FROM users WHERE email_key = ?", [.text(EmailAddress.lookupKey(for: email))], as: UserRecord.self)
-                .first
+        let key = EmailAddress.lookupKey(for: email)
+        guard let emailCache else { return try userFromFile("SELECT id, body FROM users WHERE email_key = ?", key) }
+        let (kept, ticket) = emailCache.lookup(key)
+        if let kept {
+            guard let id = kept else { return nil }
+            if let user = try await user(id: id), EmailAddress.lookupKey(for: user.email) == key { return user }
         }
+        let user = try userFromFile("SELECT id, body FROM users WHERE email_key = ?", key)
+        emailCache.fill(key, user?.id, ticket: ticket)
+        return user
     }
 
     /// See ``DirectoryStore/saveUser(_:)``.
@@ -318,8 +339,22 @@ public final class SQLiteStore: DirectoryStore {
             throw Self.translate(error, doing: "save a user")
         }
         let id = user.id.rawValue, email = user.email, emailKey = EmailAddress.lookupKey(for: user.email)
-        let userCache = self.userCache, userID = user.id
-        try await writer.write("save a user", atomic: true, committed: { userCache?.invalidate(userID) }) { connection in
+        let userCache = self.userCache, emailCache = self.emailCache, userID = user.id
+        // The user's address may change: the keys of both the old and the new one are forgotten.
+        try await writer.write(
+            "save a user", atomic: true,
+            committed: { (previousKey: String?) in
+                userCache?.invalidate(userID)
+                emailCache?.invalidate(emailKey)
+                if let previousKey { emailCache?.invalidate(previousKey) }
+            }
+        ) { connection -> String? in
+            var previousKey: String?
+            if let emailCache {
+                try connection.query("SELECT email_key FROM users WHERE id = ?", [.text(id)]) { previousKey = $0.text(0) }
+                emailCache.invalidate(emailKey)
+                if let previousKey { emailCache.invalidate(previousKey) }
+            }
             userCache?.invalidate(userID)
             var taken = false
             try connection.query("SELECT 1 FROM users WHERE email_key = ? AND id <> ?", [.text(emailKey), .text(id)]) { _ in taken = true }
@@ -331,6 +366,7 @@ public final class SQLiteStore: DirectoryStore {
                 ON CONFLICT (id) DO UPDATE SET email_key = excluded.email_key, body = excluded.body
                 """,
                 [.text(id), .text(emailKey), .text(body)])
+            return previousKey
         }
     }
 

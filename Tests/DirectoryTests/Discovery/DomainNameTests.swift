@@ -1,5 +1,5 @@
 import Testing
-import Directory
+@testable import Directory
 
 @Suite("Domain normalisation")
 struct DomainNameTests {
@@ -87,5 +87,24 @@ struct EmailAddressTests {
     func lookupKeys() {
         #expect(EmailAddress.lookupKey(for: "ALICE@b\u{FC}cher.test") == EmailAddress.lookupKey(for: "alice@XN--BCHER-KVA.test"))
         #expect(EmailAddress.lookupKey(for: " Not An Address ") == "not an address")
+    }
+
+    @Test("the one-pass lookup key of a plain ASCII address is the full parse's, and other text takes the parse")
+    func asciiLookupKeysMatchTheParse() {
+        let addresses = [
+            "Alice@Example.TEST", "alice@example.test", "a@b.c", "A.B+tag@sub.Example.test", "bob@EXAMPLE.test.", "bob@example..test",
+            "bob@-example.test", "bob@example.123", "bob@xn--bcher-kva.test", "BOB@XN--BCHER-KVA.TEST", "@example.test", "bob@",
+            "bob", "a@b@c.test", String(repeating: "x", count: 65) + "@example.test", "x@" + String(repeating: "a", count: 64) + ".test",
+            String(repeating: "y", count: 60) + "@" + Array(repeating: String(repeating: "d", count: 60), count: 4).joined(separator: ".") + ".test",
+            "quote\"d@example.test", "under_score@ex_ample.test", "bob@[192.0.2.1]", "bob@192.0.2.1", "Z@Z.ZZ",
+        ]
+        for address in addresses {
+            #expect(EmailAddress.lookupKey(for: address) == EmailAddress.parsedLookupKey(for: address), "\(address)")
+        }
+        #expect(EmailAddress.asciiLookupKey(for: "Alice@Example.TEST") == "alice@example.test")
+        // Not plain ASCII, or whitespace to trim: the full parse.
+        for address in [" alice@example.test", "alice@example.test\n", "al ice@example.test", "alice@b\u{FC}cher.test", "\u{E9}l\u{E8}ve@example.test"] {
+            #expect(EmailAddress.asciiLookupKey(for: address) == nil, "\(address)")
+        }
     }
 }

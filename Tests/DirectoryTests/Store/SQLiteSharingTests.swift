@@ -155,6 +155,46 @@ struct SQLiteSharingTests {
         await #expect(throws: DirectoryError.closed("")) { try await store.user(id: "u-alice") }
     }
 
+    @Test("who holds an email address is kept in memory, also that no one does, and follows saves, changes of address and imports")
+    func usersByEmailFollowWrites() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let path = directory.path("gatehouse.sqlite")
+        let store = try await SQLiteStore.open(path: path)
+        try await store.replaceDirectory(with: contractConfig)
+        #expect(try await store.user(email: "alice@acme.test")?.id == "u-alice")
+        #expect(try await store.user(email: "carol@acme.test") == nil)
+
+        // Memory answers: a change made behind the store's back (which only another process could
+        // make, and the lock keeps other stores out) is not seen.
+        let behind = try SQLiteHandle(path: path)
+        try behind.query("UPDATE users SET email_key = 'nobody@acme.test' WHERE id = 'u-alice'")
+        try behind.query("INSERT INTO users (id, position, email_key, body) VALUES ('u-eve', 99, 'carol@acme.test', '{}')")
+        #expect(try await store.user(email: "ALICE@acme.test")?.id == "u-alice")
+        #expect(try await store.user(email: "carol@acme.test") == nil)
+        try behind.query("DELETE FROM users WHERE id = 'u-eve'")
+        try behind.query("UPDATE users SET email_key = 'alice@acme.test' WHERE id = 'u-alice'")
+
+        // The store's own writes replace what memory holds: a new user, a change of address.
+        try await store.saveUser(UserRecord(id: "u-carol", email: "carol@acme.test"))
+        #expect(try await store.user(email: "carol@acme.test")?.id == "u-carol")
+        var alice = try #require(try await store.user(email: "alice@acme.test"))
+        alice.email = "alice@globex.test"
+        try await store.saveUser(alice)
+        #expect(try await store.user(email: "alice@acme.test") == nil)
+        #expect(try await store.user(email: "alice@globex.test")?.id == "u-alice")
+        // The address freed can be taken by another user.
+        try await store.saveUser(UserRecord(id: "u-dave", email: "Alice@Acme.test"))
+        #expect(try await store.user(email: "alice@acme.test")?.id == "u-dave")
+
+        try await store.replaceDirectory(with: contractConfig)
+        #expect(try await store.user(email: "alice@acme.test")?.id == "u-alice")
+        #expect(try await store.user(email: "carol@acme.test") == nil)
+        #expect(try await store.user(email: "alice@globex.test") == nil)
+        try await store.close()
+        await #expect(throws: DirectoryError.closed("")) { try await store.user(email: "alice@acme.test") }
+    }
+
     @Test("credentials kept in memory, present or missing, follow every write, removal and import")
     func credentialsFollowWrites() async throws {
         let directory = try TemporaryDirectory()
