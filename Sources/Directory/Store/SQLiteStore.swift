@@ -485,7 +485,10 @@ public final class SQLiteStore: DirectoryStore {
     /// See ``DirectoryStore/takeLock(namespace:key:expiresAt:now:)``: in memory when this process has
     /// the file to itself, else an ephemeral entry inserted if absent, which every process sees.
     public func takeLock(namespace: String, key: String, expiresAt: Date, now: Date) async throws(DirectoryError) -> Bool {
-        if let locks { return locks.take(namespace: namespace, key: key, expiresAt: expiresAt, now: now) }
+        if let locks {
+            guard !writer.isClosed else { throw writer.closed("take a lock") }
+            return locks.take(namespace: namespace, key: key, expiresAt: expiresAt, now: now)
+        }
         return try await insertEphemeralIfAbsent(namespace: namespace, key: key, value: Data(), expiresAt: expiresAt, now: now, durability: .deferred)
     }
 
@@ -694,6 +697,8 @@ private final class Writer: @unchecked Sendable {
     }
 
     var groupCommits: Int { state.withLock { $0.groupCommits } }
+    /// Whether ``close()`` has begun: no write is taken from then on.
+    var isClosed: Bool { state.withLock { $0.isClosed } }
     var walFlushes: Int { flusher.flushes }
     var checkpoints: Int { checkpointer.checkpoints }
 
@@ -859,7 +864,7 @@ private final class Writer: @unchecked Sendable {
         return results
     }
 
-    private func closed(_ action: String) -> DirectoryError {
+    func closed(_ action: String) -> DirectoryError {
         .closed("the database '\(path)' is closed; cannot \(action)")
     }
 }

@@ -627,6 +627,10 @@ struct SQLiteStoreTests {
         try await store.close()
         let error = await #expect(throws: DirectoryError.self) { try await store.loadDirectory() }
         #expect(error?.code == .closed)
+        let lock = await #expect(throws: DirectoryError.self) {
+            try await store.takeLock(namespace: "login.lock", key: "t", expiresAt: now.addingTimeInterval(30), now: now)
+        }
+        #expect(lock?.code == .closed)
     }
 
     @Test("opening a file that is not a database fails cleanly")
