@@ -341,7 +341,7 @@ public final class SQLiteStore: DirectoryStore {
         let id = user.id.rawValue, email = user.email, emailKey = EmailAddress.lookupKey(for: user.email)
         let userCache = self.userCache, emailCache = self.emailCache, userID = user.id
         // The user's address may change: the keys of both the old and the new one are forgotten.
-        try await writer.write(
+        _ = try await writer.write(
             "save a user", atomic: true,
             committed: { (previousKey: String?) in
                 userCache?.invalidate(userID)

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Two builds of `gatehouse` compared on one scenario, run alternately (docs/performance.md §5): on a
+# machine whose speed drifts between runs, runs of A and B side by side say more than a run of each.
+# Each run starts a fresh server (a new SQLite file) on SERVER_CPUS, drives it with `gatehouse-load`
+# on DRIVER_CPUS, and prints the driver's RESULT line prefixed with the binary's name; when `perf` is
+# installed, also the server's context switches per operation over 4 s in the middle of the run.
+#
+#   cp .build/release/gatehouse /tmp/gatehouse-before    # build and copy each version to compare
+#   Benchmarks/interleave.sh /tmp/gatehouse-before /tmp/gatehouse-after
+#   ROUNDS=5 SCENARIO=sso ALG=es256 SERVER_CPUS=0,1 DRIVER_CPUS=0,1 Benchmarks/interleave.sh A B
+#
+# Settings (environment): SCENARIO (brokered-saml), ALG (rs256), ROUNDS (3), DURATION (10s), CLIENTS (8),
+# SERVER_CPUS (1), DRIVER_CPUS (0), USERS (600), LOG_N (15), SETUP (as server-load.sh), PORT (18081).
+# The first `perf stat` window starts 6 s in: keep DURATION at 10 s or more (SSO scenarios first log
+# their users in, so their window may fall before the measured part; read their switches with care).
+set -euo pipefail
+cd "$(dirname "$0")"
+[ $# -ge 2 ] || { echo "usage: $0 BINARY_A BINARY_B [more binaries]" >&2; exit 2; }
+
+SCENARIO=${SCENARIO:-brokered-saml}
+ALG=${ALG:-rs256}
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-10s}
+CLIENTS=${CLIENTS:-8}
+SERVER_CPUS=${SERVER_CPUS:-1}
+DRIVER_CPUS=${DRIVER_CPUS:-0}
+USERS=${USERS:-600}
+LOG_N=${LOG_N:-15}
+SETUP=${SETUP:-/tmp/gatehouse-load-ln$LOG_N-$USERS}
+PORT=${PORT:-18081}
+
+swift build -c release --product gatehouse-load
+LOAD=.build/release/gatehouse-load
+[ -f "$SETUP/directory.json" ] || "$LOAD" setup --output "$SETUP" --users "$USERS" --log-n "$LOG_N"
+
+WORK=""
+SERVER=""
+stop() {
+    if [ -n "$SERVER" ] && kill -0 "$SERVER" 2>/dev/null; then
+        kill -TERM "$SERVER"
+        wait "$SERVER" || true
+    fi
+    [ -n "$WORK" ] && rm -rf "$WORK"
+    SERVER=""
+}
+trap stop EXIT
+
+run() {
+    local binary=$1
+    WORK=$(mktemp -d /tmp/gatehouse-interleave.XXXXXX)
+    GATEHOUSE_HOST=127.0.0.1 GATEHOUSE_PORT=$PORT GATEHOUSE_ISSUER=http://127.0.0.1:$PORT \
+        GATEHOUSE_DATABASE="$WORK/gatehouse.sqlite" GATEHOUSE_DIRECTORY_CONFIG="$SETUP/directory.json" \
+        GATEHOUSE_FLOWS_DIRECTORY="$(cd .. && pwd)/flows" GATEHOUSE_KEK=$(openssl rand -base64 32) \
+        GATEHOUSE_TRUSTED_PROXIES=127.0.0.1/32 taskset -c "$SERVER_CPUS" "$binary" serve >"$WORK/server.log" 2>&1 &
+    SERVER=$!
+    for _ in $(seq 300); do
+        curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break
+        kill -0 "$SERVER" 2>/dev/null || { cat "$WORK/server.log"; exit 1; }
+        sleep 0.1
+    done
+    taskset -c "$DRIVER_CPUS" "$LOAD" run --scenario "$SCENARIO" --alg "$ALG" --server "http://127.0.0.1:$PORT" \
+        --setup "$SETUP" --clients "$CLIENTS" --duration "$DURATION" --warmup 2s --server-pid "$SERVER" >"$WORK/driver.log" 2>&1 &
+    local driver=$! switches=""
+    if command -v perf >/dev/null; then
+        sleep 6
+        switches=$(perf stat -x, -e context-switches -p "$SERVER" -- sleep 4 2>&1 | awk -F, '/context-switches/ { print $1 }')
+    fi
+    wait "$driver" || { cat "$WORK/driver.log"; exit 1; }
+    local result
+    result=$(grep '^RESULT' "$WORK/driver.log")
+    if [ -n "$switches" ]; then
+        local rate
+        rate=$(echo "$result" | sed -n 's/.*per_s=\([0-9.]*\).*/\1/p')
+        result="$result context_switches_per_op=$(awk -v s="$switches" -v r="$rate" 'BEGIN { printf "%.1f", s / 4 / r }')"
+    fi
+    echo "$(basename "$binary") $result"
+    stop
+}
+
+echo "== $(nproc) cores; $(uptime); $SCENARIO $ALG, $ROUNDS rounds of $DURATION, server on CPU $SERVER_CPUS, driver on $DRIVER_CPUS"
+for _ in $(seq "$ROUNDS"); do
+    for binary in "$@"; do run "$binary"; done
+done
