@@ -15,6 +15,7 @@
 # their users in, so their window may fall before the measured part; read their switches with care).
 set -euo pipefail
 cd "$(dirname "$0")"
+source ./start-server.sh
 [ $# -ge 2 ] || { echo "usage: $0 BINARY_A BINARY_B [more binaries]" >&2; exit 2; }
 
 SCENARIO=${SCENARIO:-brokered-saml}
@@ -48,16 +49,7 @@ trap stop EXIT
 run() {
     local binary=$1
     WORK=$(mktemp -d /tmp/gatehouse-interleave.XXXXXX)
-    GATEHOUSE_HOST=127.0.0.1 GATEHOUSE_PORT=$PORT GATEHOUSE_ISSUER=http://127.0.0.1:$PORT \
-        GATEHOUSE_DATABASE="$WORK/gatehouse.sqlite" GATEHOUSE_DIRECTORY_CONFIG="$SETUP/directory.json" \
-        GATEHOUSE_FLOWS_DIRECTORY="$(cd .. && pwd)/flows" GATEHOUSE_KEK=$(openssl rand -base64 32) \
-        GATEHOUSE_TRUSTED_PROXIES=127.0.0.1/32 taskset -c "$SERVER_CPUS" "$binary" serve >"$WORK/server.log" 2>&1 &
-    SERVER=$!
-    for _ in $(seq 300); do
-        curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break
-        kill -0 "$SERVER" 2>/dev/null || { cat "$WORK/server.log"; exit 1; }
-        sleep 0.1
-    done
+    start_server taskset -c "$SERVER_CPUS" "$binary" serve
     taskset -c "$DRIVER_CPUS" "$LOAD" run --scenario "$SCENARIO" --alg "$ALG" --server "http://127.0.0.1:$PORT" \
         --setup "$SETUP" --clients "$CLIENTS" --duration "$DURATION" --warmup 2s --server-pid "$SERVER" >"$WORK/driver.log" 2>&1 &
     local driver=$! switches=""

@@ -16,6 +16,7 @@
 # in memory, where fsync costs nothing — a diagnosis, not a durable setup).
 set -euo pipefail
 cd "$(dirname "$0")"
+source ./start-server.sh
 
 SCENARIOS=${SCENARIOS:-"sso:rs256 sso:es256 token:rs256 token:es256 password-totp:rs256"}
 CLIENTS=${CLIENTS:-8}
@@ -58,17 +59,7 @@ stop() {
 }
 trap stop EXIT
 
-GATEHOUSE_HOST=127.0.0.1 GATEHOUSE_PORT=$PORT GATEHOUSE_ISSUER=http://127.0.0.1:$PORT \
-    GATEHOUSE_DATABASE="$WORK/gatehouse.sqlite" GATEHOUSE_DIRECTORY_CONFIG="$SETUP/directory.json" \
-    GATEHOUSE_FLOWS_DIRECTORY="$(cd .. && pwd)/flows" \
-    GATEHOUSE_KEK=$(openssl rand -base64 32) GATEHOUSE_LOG_LEVEL=$LOG_LEVEL GATEHOUSE_TRUSTED_PROXIES=127.0.0.1/32 \
-    "${SERVE[@]}" >"$WORK/server.log" 2>&1 &
-SERVER=$!
-for _ in $(seq 300); do
-    curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break
-    kill -0 "$SERVER" 2>/dev/null || { cat "$WORK/server.log"; exit 1; }
-    sleep 0.2
-done
+start_server "${SERVE[@]}"
 echo "== server pid $SERVER${SERVER_CPUS:+ on CPU $SERVER_CPUS}, log level $LOG_LEVEL, database $WORK/gatehouse.sqlite"
 
 for item in $SCENARIOS; do
