@@ -15,7 +15,7 @@
 # their users in, so their window may fall before the measured part; read their switches with care).
 set -euo pipefail
 cd "$(dirname "$0")"
-source ./start-server.sh
+source ./load-server.sh
 [ $# -ge 2 ] || { echo "usage: $0 BINARY_A BINARY_B [more binaries]" >&2; exit 2; }
 
 SCENARIO=${SCENARIO:-brokered-saml}
@@ -34,17 +34,7 @@ swift build -c release --product gatehouse-load
 LOAD=.build/release/gatehouse-load
 [ -f "$SETUP/directory.json" ] || "$LOAD" setup --output "$SETUP" --users "$USERS" --log-n "$LOG_N"
 
-WORK=""
-SERVER=""
-stop() {
-    if [ -n "$SERVER" ] && kill -0 "$SERVER" 2>/dev/null; then
-        kill -TERM "$SERVER"
-        wait "$SERVER" || true
-    fi
-    [ -n "$WORK" ] && rm -rf "$WORK"
-    SERVER=""
-}
-trap stop EXIT
+trap stop_server EXIT
 
 run() {
     local binary=$1
@@ -66,7 +56,7 @@ run() {
         result="$result context_switches_per_op=$(awk -v s="$switches" -v r="$rate" 'BEGIN { printf "%.1f", s / 4 / r }')"
     fi
     echo "$(basename "$binary") $result"
-    stop
+    stop_server
 }
 
 echo "== $(nproc) cores; $(uptime); $SCENARIO $ALG, $ROUNDS rounds of $DURATION, server on CPU $SERVER_CPUS, driver on $DRIVER_CPUS"

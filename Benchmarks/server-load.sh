@@ -16,7 +16,7 @@
 # in memory, where fsync costs nothing — a diagnosis, not a durable setup).
 set -euo pipefail
 cd "$(dirname "$0")"
-source ./start-server.sh
+source ./load-server.sh
 
 SCENARIOS=${SCENARIOS:-"sso:rs256 sso:es256 token:rs256 token:es256 password-totp:rs256"}
 CLIENTS=${CLIENTS:-8}
@@ -49,15 +49,7 @@ echo "$SPEED" | awk '/^rsa 2048 bits/ { printf "== RS256 target: 50%% x %.1f sig
 "$BIN/gatehouse-load" hash-rate --log-n "$LOG_N"
 
 WORK=$(mktemp -d "${DATABASE_DIR:-/tmp}/gatehouse-load-run.XXXXXX")
-SERVER=""
-stop() {
-    if [ -n "$SERVER" ] && kill -0 "$SERVER" 2>/dev/null; then
-        kill -TERM "$SERVER"
-        wait "$SERVER" || true
-    fi
-    rm -rf "$WORK"
-}
-trap stop EXIT
+trap stop_server EXIT
 
 start_server "${SERVE[@]}"
 echo "== server pid $SERVER${SERVER_CPUS:+ on CPU $SERVER_CPUS}, log level $LOG_LEVEL, database $WORK/gatehouse.sqlite"

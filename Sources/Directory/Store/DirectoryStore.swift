@@ -100,13 +100,23 @@ public protocol DirectoryStore: Sendable {
 }
 
 extension DirectoryStore {
-    /// See ``DirectoryStore/takeLock(namespace:key:expiresAt:now:)``: an ephemeral entry, inserted if absent.
+    /// See ``DirectoryStore/takeLock(namespace:key:expiresAt:now:)``: ``takeLockEntry(namespace:key:expiresAt:now:)``.
     public func takeLock(namespace: String, key: String, expiresAt: Date, now: Date) async throws(DirectoryError) -> Bool {
+        try await takeLockEntry(namespace: namespace, key: key, expiresAt: expiresAt, now: now)
+    }
+
+    /// See ``DirectoryStore/releaseLock(namespace:key:)``: ``releaseLockEntry(namespace:key:)``.
+    public func releaseLock(namespace: String, key: String) async throws(DirectoryError) {
+        try await releaseLockEntry(namespace: namespace, key: key)
+    }
+
+    /// A lock as every node sharing the store sees it: an ephemeral entry, inserted if absent.
+    public func takeLockEntry(namespace: String, key: String, expiresAt: Date, now: Date) async throws(DirectoryError) -> Bool {
         try await insertEphemeralIfAbsent(namespace: namespace, key: key, value: Data(), expiresAt: expiresAt, now: now, durability: .deferred)
     }
 
-    /// See ``DirectoryStore/releaseLock(namespace:key:)``: the entry deleted.
-    public func releaseLock(namespace: String, key: String) async throws(DirectoryError) {
+    /// Releases a lock taken with ``takeLockEntry(namespace:key:expiresAt:now:)``: its entry deleted.
+    public func releaseLockEntry(namespace: String, key: String) async throws(DirectoryError) {
         try await writeEphemeral([.delete(namespace: namespace, key: key)], durability: .deferred)
     }
 

@@ -489,13 +489,13 @@ public final class SQLiteStore: DirectoryStore {
             guard !writer.isClosed else { throw writer.closed("take a lock") }
             return locks.take(namespace: namespace, key: key, expiresAt: expiresAt, now: now)
         }
-        return try await insertEphemeralIfAbsent(namespace: namespace, key: key, value: Data(), expiresAt: expiresAt, now: now, durability: .deferred)
+        return try await takeLockEntry(namespace: namespace, key: key, expiresAt: expiresAt, now: now)
     }
 
     /// See ``DirectoryStore/releaseLock(namespace:key:)``.
     public func releaseLock(namespace: String, key: String) async throws(DirectoryError) {
         if let locks { return locks.release(namespace: namespace, key: key) }
-        try await writeEphemeral([.delete(namespace: namespace, key: key)], durability: .deferred)
+        try await releaseLockEntry(namespace: namespace, key: key)
     }
 
     /// See ``DirectoryStore/insertEphemeralIfAbsent(namespace:key:value:expiresAt:now:durability:with:)``.

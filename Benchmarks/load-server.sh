@@ -1,5 +1,5 @@
-# Sourced by server-load.sh and interleave.sh (from Benchmarks/): starts a `gatehouse serve` for the
-# load driver.
+# Sourced by server-load.sh and interleave.sh (from Benchmarks/): starts and stops a `gatehouse serve`
+# for the load driver.
 #
 # start_server COMMAND...  runs COMMAND (`gatehouse serve`, possibly under taskset, which execs it, so
 # the pid is the server's own) on 127.0.0.1:$PORT with the load directory in $SETUP, a fresh database
@@ -19,4 +19,15 @@ start_server() {
     done
     echo "the server did not answer /readyz in 30 s" >&2
     exit 1
+}
+
+# stop_server  stops the server start_server started (if it still runs) and removes $WORK.
+stop_server() {
+    if [ -n "${SERVER:-}" ] && kill -0 "$SERVER" 2>/dev/null; then
+        kill -TERM "$SERVER"
+        wait "$SERVER" || true
+    fi
+    [ -n "${WORK:-}" ] && rm -rf "$WORK"
+    SERVER=""
+    WORK=""
 }
