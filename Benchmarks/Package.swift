@@ -35,10 +35,14 @@ let package = Package(
         benchmark("DiscoveryBenchmarks", dependencies: [.product(name: "Directory", package: "gatehouse")]),
         // `flow check` over a thousand flow files: read and validate.
         benchmark("FlowCheckBenchmarks", dependencies: [.product(name: "FlowEngine", package: "gatehouse")]),
-        // The SQLite store's reads of users by email and id, exclusive (memory) and shared (file).
+        // The SQLite store's reads of users by email and id, exclusive (memory) and shared (file), and the
+        // JSON of the records a login writes (RecordEncoder).
         benchmark(
             "StoreBenchmarks",
-            dependencies: [.product(name: "Directory", package: "gatehouse"), .product(name: "FlowEngine", package: "gatehouse")]),
+            dependencies: [
+                .product(name: "Directory", package: "gatehouse"), .product(name: "FlowEngine", package: "gatehouse"),
+                .product(name: "OIDCProvider", package: "gatehouse"),
+            ]),
         // SAML Response validation and OIDC ID token verification (RS256, ES256) on one core.
         benchmark(
             "FederationBenchmarks",

@@ -45,11 +45,11 @@ final class HTTPConnection: Sendable {
     }
 
     /// A connection to the server at `url`, `http://host:port` (TLS is not spoken), opened at the first request.
-    convenience init(server url: String) throws {
+    convenience init(server url: String, eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()) throws {
         guard let components = URLComponents(string: url), components.scheme == "http", let host = components.host, !host.isEmpty else {
             throw HTTPConnectionError.notPlainHTTP(url)
         }
-        self.init(host: host, port: components.port ?? 80)
+        self.init(host: host, port: components.port ?? 80, eventLoop: eventLoop)
     }
 
     /// Sends one request and waits for its response.

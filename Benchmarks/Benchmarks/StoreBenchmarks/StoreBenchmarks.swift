@@ -2,6 +2,7 @@ import Benchmark
 import Directory
 import FlowEngine
 import Foundation
+import OIDCProvider
 
 // The SQLite store's reads on a login's path, with 5,000 users in a real file (fewer than the 8,192 a single node keeps in memory): a user by email (every
 // identify step) and by id (every token grant and SSO login), from a store opened exclusively (a single
@@ -38,6 +39,32 @@ let benchmarks: @Sendable () -> Void = {
             try await StoreFixture.close()
         }
     }
+
+    // The JSON of what an authorization code stores (the request and who logged in how), as
+    // `TokenStore` writes it at every code and, its session again, at every redemption.
+    Benchmark("RecordEncoder: an authorization code's record", configuration: reads) { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(try RecordEncoder(dates: .secondsSince1970).encode(CodeLikeRecord.sample)) }
+    }
+}
+
+/// The shape of OIDCProvider's (internal) `CodeRecord`, with the values of a benchmark login.
+struct CodeLikeRecord: Codable, Sendable {
+    var request: AuthorizationRequest
+    var session: AuthenticatedSession
+    var subject: String
+    var grantID: String
+    var issuedAt: Date
+
+    static let sample = CodeLikeRecord(
+        request: AuthorizationRequest(
+            clientID: "app-1", redirectURI: "http://127.0.0.1:9/callback", scopes: ["openid", "email", "profile"],
+            state: "Zm9vYmFyYmF6cXV4MTIzNA", nonce: "bm9uY2Vub25jZW5vbmNlMTI", codeChallenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"),
+        session: AuthenticatedSession(
+            sid: "s-8c7d0e6a4b2f", user: "u-42", email: "user.42@example.test", emailVerified: true, name: "User 42",
+            organization: OrganizationContext(id: "org-1", name: "Example Corp", path: ["provider", "org-1"]), roles: ["member"],
+            claims: [:], acr: "aal2", amr: ["pwd", "otp"], authTime: Date(timeIntervalSince1970: 1_765_000_000), upstream: nil,
+            upstreamLevel: nil),
+        subject: "u-42", grantID: "g-1f2e3d4c5b6a", issuedAt: Date(timeIntervalSince1970: 1_765_000_010))
 }
 
 /// A database file with ``users`` users (every fourth address asked for belongs to no one, as when a

@@ -1,3 +1,4 @@
+import FlowEngine
 import Foundation
 
 /// Encodes the records kept in the store's ephemeral entries (sessions, codes, tokens, login
@@ -35,7 +36,7 @@ public struct RecordEncoder: Sendable {
     /// - Throws: `EncodingError.invalidValue` for a non-finite floating-point number, or when `value`
     ///   (or a value inside it) encodes nothing at all.
     public func encode<Value: Encodable>(_ value: Value) throws -> Data {
-        let root = try RecordNode.of(value, at: nil, dates: dates)
+        let root = try RecordNode.of(value, in: nil, at: nil, dates: dates)
         var output: [UInt8] = []
         output.reserveCapacity(1024)
         root.write(into: &output)
@@ -62,9 +63,11 @@ enum RecordNode {
     case deferred(RecordEncoderCore)
 
     /// The node of `value`, with the special cases `JSONEncoder` makes.
-    /// - Parameter path: Where `value` is (made only when needed: for an encoder, or an error).
+    /// - Parameters:
+    ///   - parent: The encoder of the value that holds `value` (nil at the root).
+    ///   - key: Where `value` is in it (made only when needed: for an encoder, or an error).
     static func of<Value: Encodable>(
-        _ value: Value, at path: @autoclosure () -> RecordPath?, dates: RecordEncoder.DateFormat
+        _ value: Value, in parent: RecordEncoderCore?, at key: @autoclosure () -> (any CodingKey)?, dates: RecordEncoder.DateFormat
     ) throws -> RecordNode {
         // The common leaves, told apart by their type (a comparison of metatypes, where a dynamic
         // cast of every value costs a runtime call), without an encoder.
@@ -72,16 +75,22 @@ enum RecordNode {
         case is String.Type: return .string(unsafeBitCast(value, to: String.self))
         case is Bool.Type: return .bool(unsafeBitCast(value, to: Bool.self))
         case is Int.Type: return .integer(Int64(unsafeBitCast(value, to: Int.self)))
-        case is Double.Type: return try .number(unsafeBitCast(value, to: Double.self), at: path())
+        case is Double.Type: return try .number(unsafeBitCast(value, to: Double.self), at: RecordEncoderCore.codingPath(parent, key()))
         case is Date.Type:
             // As `Date.encode(to:)` writes itself, or as the 1970 strategy does.
             let date = unsafeBitCast(value, to: Date.self)
-            return try .number(dates == .secondsSince1970 ? date.timeIntervalSince1970 : date.timeIntervalSinceReferenceDate, at: path())
+            return try .number(
+                dates == .secondsSince1970 ? date.timeIntervalSince1970 : date.timeIntervalSinceReferenceDate,
+                at: RecordEncoderCore.codingPath(parent, key()))
         case is Data.Type: return .string(unsafeBitCast(value, to: Data.self).base64EncodedString())
         case is URL.Type: return .string(unsafeBitCast(value, to: URL.self).absoluteString)
         case is Decimal.Type: return .numberText(unsafeBitCast(value, to: Decimal.self).description)
+        case is [String].Type: return .array(RecordArray(unsafeBitCast(value, to: [String].self).map { .string($0) }))
         default:
-            let encoder = RecordEncoderCore(path: path(), dates: dates)
+            // Identifiers (a user's, an organization's…) encode as their bare string: written here
+            // without an encoder of their own.
+            if let identifier = value as? any StringIdentifier { return .string(identifier.rawValue) }
+            let encoder = RecordEncoderCore(parent: parent, key: key(), dates: dates)
             try value.encode(to: encoder)
             guard let node = encoder.node else {
                 throw EncodingError.invalidValue(
@@ -92,9 +101,9 @@ enum RecordNode {
     }
 
     /// A floating-point number, refused unless finite (JSON has no NaN or infinity).
-    static func number(_ value: Double, at path: RecordPath?) throws -> RecordNode {
+    static func number(_ value: Double, at codingPath: @autoclosure () -> [any CodingKey]) throws -> RecordNode {
         guard value.isFinite else {
-            throw EncodingError.invalidValue(value, .init(codingPath: path?.codingPath ?? [], debugDescription: "\(value) is not a valid JSON number"))
+            throw EncodingError.invalidValue(value, .init(codingPath: codingPath(), debugDescription: "\(value) is not a valid JSON number"))
         }
         return .double(value)
     }
@@ -166,42 +175,52 @@ enum RecordNode {
 
 /// An object being filled: its members in the order they were encoded.
 final class RecordObject {
-    var members: [(key: String, value: RecordNode)] = []
+    var members: [(key: String, value: RecordNode)]
+
+    /// An empty object, with room for the members of most records (growing one by one would reallocate
+    /// at the 2nd, 3rd, 5th and 9th member).
+    init() {
+        members = []
+        members.reserveCapacity(16)
+    }
 
     /// Writes the members sorted by key; of a key encoded more than once, the last value.
     func write(into output: inout [UInt8]) {
-        let order = sortedOrder()
         output.append(UInt8(ascii: "{"))
-        var first = true
-        for (position, index) in order.enumerated() {
-            let member = members[index]
-            if position + 1 < order.count, members[order[position + 1]].key == member.key { continue }  // a later value wins
-            if !first { output.append(UInt8(ascii: ",")) }
-            first = false
-            RecordNode.writeString(member.key, into: &output)
-            output.append(UInt8(ascii: ":"))
-            member.value.write(into: &output)
+        withSortedOrder { order in
+            var first = true
+            for position in order.indices {
+                let member = members[order[position].index]
+                if position + 1 < order.count, members[order[position + 1].index].key == member.key { continue }  // a later value wins
+                if !first { output.append(UInt8(ascii: ",")) }
+                first = false
+                RecordNode.writeString(member.key, into: &output)
+                output.append(UInt8(ascii: ":"))
+                member.value.write(into: &output)
+            }
         }
         output.append(UInt8(ascii: "}"))
     }
 
-    /// The members' indices sorted by their keys' UTF-8 bytes, a key encoded twice in encoding order.
+    /// Calls `body` with the members' indices sorted by their keys' UTF-8 bytes, a key encoded twice in
+    /// encoding order, in a buffer on the stack.
     ///
     /// An insertion sort (objects have a handful of members) on each key's first eight bytes read as
     /// one big-endian integer, so most comparisons are one integer comparison; keys that share their
     /// first eight bytes are compared in full.
-    private func sortedOrder() -> [Int] {
-        var order = members.indices.map { (head: Self.head(of: members[$0].key), index: $0) }
-        for position in order.indices.dropFirst() {
-            let item = order[position]
-            var place = position
-            while place > 0, precedes(item, order[place - 1]) {
-                order[place] = order[place - 1]
-                place -= 1
+    private func withSortedOrder(_ body: (UnsafeMutableBufferPointer<(head: UInt64, index: Int)>) -> Void) {
+        withUnsafeTemporaryAllocation(of: (head: UInt64, index: Int).self, capacity: members.count) { order in
+            for index in members.indices {
+                let item = (head: Self.head(of: members[index].key), index: index)
+                var place = index
+                while place > 0, precedes(item, order[place - 1]) {
+                    order[place] = order[place - 1]
+                    place -= 1
+                }
+                order[place] = item
             }
-            order[place] = item
+            body(order)
         }
-        return order.map(\.index)
     }
 
     private func precedes(_ a: (head: UInt64, index: Int), _ b: (head: UInt64, index: Int)) -> Bool {
@@ -211,41 +230,20 @@ final class RecordObject {
 
     /// The first eight bytes of `key`, big-endian, zero-padded: ordered as the keys' bytes are, up to ties.
     private static func head(of key: String) -> UInt64 {
-        var head: UInt64 = 0
-        var count = 0
-        for byte in key.utf8.prefix(8) {
-            head = head << 8 | UInt64(byte)
-            count += 1
+        var key = key
+        return key.withUTF8 { bytes in
+            var head: UInt64 = 0
+            for byte in bytes.prefix(8) { head = head << 8 | UInt64(byte) }
+            return bytes.count >= 8 ? head : head << (8 * UInt64(8 - bytes.count))
         }
-        return count == 8 ? head : head << (8 * UInt64(8 - count))
     }
 }
 
 /// An array being filled.
 final class RecordArray {
-    var items: [RecordNode] = []
-}
+    var items: [RecordNode]
 
-/// Where a value is: its key and its parent's place, a coding path made into an array only when asked.
-final class RecordPath {
-    let parent: RecordPath?
-    let key: any CodingKey
-
-    init(_ parent: RecordPath?, _ key: any CodingKey) {
-        self.parent = parent
-        self.key = key
-    }
-
-    /// The coding path, from the root.
-    var codingPath: [any CodingKey] {
-        var keys: [any CodingKey] = []
-        var place: RecordPath? = self
-        while let current = place {
-            keys.append(current.key)
-            place = current.parent
-        }
-        return keys.reversed()
-    }
+    init(_ items: [RecordNode] = []) { self.items = items }
 }
 
 /// A coding key made of a string or an index (coding paths, `superEncoder`).
@@ -266,16 +264,32 @@ struct RecordKey: CodingKey {
 // MARK: - The Encoder
 
 /// The `Encoder` one value encodes itself into; `node` is what it wrote.
+///
+/// Where the value is, is its parent's encoder and its key there: the coding path is made into an
+/// array only when asked for (an error, or a value that reads it).
 final class RecordEncoderCore: Encoder {
-    let path: RecordPath?
+    let parent: RecordEncoderCore?
+    let key: (any CodingKey)?
     let dates: RecordEncoder.DateFormat
-    var codingPath: [any CodingKey] { path?.codingPath ?? [] }
+    var codingPath: [any CodingKey] { Self.codingPath(parent, key) }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
     var node: RecordNode?
 
-    init(path: RecordPath?, dates: RecordEncoder.DateFormat) {
-        self.path = path
+    init(parent: RecordEncoderCore?, key: (any CodingKey)?, dates: RecordEncoder.DateFormat) {
+        self.parent = parent
+        self.key = key
         self.dates = dates
+    }
+
+    /// The coding path of the value at `key` in the value `parent` encodes, from the root.
+    static func codingPath(_ parent: RecordEncoderCore?, _ key: (any CodingKey)?) -> [any CodingKey] {
+        var keys: [any CodingKey] = key.map { [$0] } ?? []
+        var place = parent
+        while let current = place {
+            if let key = current.key { keys.append(key) }
+            place = current.parent
+        }
+        return keys.reversed()
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
@@ -286,7 +300,7 @@ final class RecordEncoderCore: Encoder {
             object = RecordObject()
             node = .object(object)
         }
-        return KeyedEncodingContainer(RecordKeyedContainer<Key>(object: object, path: path, dates: dates))
+        return KeyedEncodingContainer(RecordKeyedContainer<Key>(object: object, owner: self))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
@@ -297,7 +311,7 @@ final class RecordEncoderCore: Encoder {
             array = RecordArray()
             node = .array(array)
         }
-        return RecordUnkeyedContainer(array: array, path: path, dates: dates)
+        return RecordUnkeyedContainer(array: array, owner: self)
     }
 
     func singleValueContainer() -> any SingleValueEncodingContainer { RecordSingleValueContainer(encoder: self) }
@@ -305,11 +319,12 @@ final class RecordEncoderCore: Encoder {
 
 struct RecordKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let object: RecordObject
-    let path: RecordPath?
-    let dates: RecordEncoder.DateFormat
-    var codingPath: [any CodingKey] { path?.codingPath ?? [] }
+    /// The encoder of the value this container fills: where it is.
+    let owner: RecordEncoderCore
+    var codingPath: [any CodingKey] { owner.codingPath }
 
-    private func place(_ key: Key) -> RecordPath { RecordPath(path, key) }
+    /// An encoder standing for the member at `key`, for what a nested container or a super encoder holds.
+    private func place(_ key: some CodingKey) -> RecordEncoderCore { RecordEncoderCore(parent: owner, key: key, dates: owner.dates) }
 
     private func set(_ node: RecordNode, _ key: Key) { object.members.append((key.stringValue, node)) }
 
@@ -317,7 +332,7 @@ struct RecordKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encode(_ value: Bool, forKey key: Key) throws { set(.bool(value), key) }
     mutating func encode(_ value: String, forKey key: Key) throws { set(.string(value), key) }
     mutating func encode(_ value: Double, forKey key: Key) throws {
-        set(value.isFinite ? .double(value) : try .number(value, at: place(key)), key)
+        set(value.isFinite ? .double(value) : try .number(value, at: RecordEncoderCore.codingPath(owner, key)), key)
     }
     mutating func encode(_ value: Float, forKey key: Key) throws { try encode(Double(value), forKey: key) }
     mutating func encode(_ value: Int, forKey key: Key) throws { set(.integer(Int64(value)), key) }
@@ -332,19 +347,19 @@ struct RecordKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encode(_ value: UInt64, forKey key: Key) throws { set(.unsigned(value), key) }
 
     mutating func encode<Value: Encodable>(_ value: Value, forKey key: Key) throws {
-        set(try RecordNode.of(value, at: place(key), dates: dates), key)
+        set(try RecordNode.of(value, in: owner, at: key, dates: owner.dates), key)
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
         let nested = RecordObject()
         set(.object(nested), key)
-        return KeyedEncodingContainer(RecordKeyedContainer<NestedKey>(object: nested, path: place(key), dates: dates))
+        return KeyedEncodingContainer(RecordKeyedContainer<NestedKey>(object: nested, owner: place(key)))
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
         let nested = RecordArray()
         set(.array(nested), key)
-        return RecordUnkeyedContainer(array: nested, path: place(key), dates: dates)
+        return RecordUnkeyedContainer(array: nested, owner: place(key))
     }
 
     mutating func superEncoder() -> any Encoder { superEncoder(named: RecordKey.superKey) }
@@ -352,7 +367,7 @@ struct RecordKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func superEncoder(forKey key: Key) -> any Encoder { superEncoder(named: key) }
 
     private func superEncoder(named key: some CodingKey) -> any Encoder {
-        let encoder = RecordEncoderCore(path: RecordPath(path, key), dates: dates)
+        let encoder = place(key)
         object.members.append((key.stringValue, .deferred(encoder)))
         return encoder
     }
@@ -360,18 +375,22 @@ struct RecordKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
 struct RecordUnkeyedContainer: UnkeyedEncodingContainer {
     let array: RecordArray
-    let path: RecordPath?
-    let dates: RecordEncoder.DateFormat
+    /// The encoder of the value this container fills: where it is.
+    let owner: RecordEncoderCore
     var count: Int { array.items.count }
-    var codingPath: [any CodingKey] { path?.codingPath ?? [] }
+    var codingPath: [any CodingKey] { owner.codingPath }
 
-    /// The place of the next item.
-    private var next: RecordPath { RecordPath(path, RecordKey(intValue: array.items.count)) }
+    /// The key of the next item.
+    private var nextKey: RecordKey { RecordKey(intValue: array.items.count) }
+    /// An encoder standing for the next item, for what a nested container or a super encoder holds.
+    private var next: RecordEncoderCore { RecordEncoderCore(parent: owner, key: nextKey, dates: owner.dates) }
 
     mutating func encodeNil() throws { array.items.append(.null) }
     mutating func encode(_ value: Bool) throws { array.items.append(.bool(value)) }
     mutating func encode(_ value: String) throws { array.items.append(.string(value)) }
-    mutating func encode(_ value: Double) throws { array.items.append(value.isFinite ? .double(value) : try .number(value, at: next)) }
+    mutating func encode(_ value: Double) throws {
+        array.items.append(value.isFinite ? .double(value) : try .number(value, at: RecordEncoderCore.codingPath(owner, nextKey)))
+    }
     mutating func encode(_ value: Float) throws { try encode(Double(value)) }
     mutating func encode(_ value: Int) throws { array.items.append(.integer(Int64(value))) }
     mutating func encode(_ value: Int8) throws { array.items.append(.integer(Int64(value))) }
@@ -385,25 +404,25 @@ struct RecordUnkeyedContainer: UnkeyedEncodingContainer {
     mutating func encode(_ value: UInt64) throws { array.items.append(.unsigned(value)) }
 
     mutating func encode<Value: Encodable>(_ value: Value) throws {
-        array.items.append(try RecordNode.of(value, at: next, dates: dates))
+        array.items.append(try RecordNode.of(value, in: owner, at: nextKey, dates: owner.dates))
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
         let nested = RecordObject()
         let place = next
         array.items.append(.object(nested))
-        return KeyedEncodingContainer(RecordKeyedContainer<NestedKey>(object: nested, path: place, dates: dates))
+        return KeyedEncodingContainer(RecordKeyedContainer<NestedKey>(object: nested, owner: place))
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
         let nested = RecordArray()
         let place = next
         array.items.append(.array(nested))
-        return RecordUnkeyedContainer(array: nested, path: place, dates: dates)
+        return RecordUnkeyedContainer(array: nested, owner: place)
     }
 
     mutating func superEncoder() -> any Encoder {
-        let encoder = RecordEncoderCore(path: next, dates: dates)
+        let encoder = next
         array.items.append(.deferred(encoder))
         return encoder
     }
@@ -418,8 +437,8 @@ struct RecordSingleValueContainer: SingleValueEncodingContainer {
     mutating func encodeNil() throws { set(.null) }
     mutating func encode(_ value: Bool) throws { set(.bool(value)) }
     mutating func encode(_ value: String) throws { set(.string(value)) }
-    mutating func encode(_ value: Double) throws { set(try .number(value, at: encoder.path)) }
-    mutating func encode(_ value: Float) throws { set(try .number(Double(value), at: encoder.path)) }
+    mutating func encode(_ value: Double) throws { set(try .number(value, at: encoder.codingPath)) }
+    mutating func encode(_ value: Float) throws { set(try .number(Double(value), at: encoder.codingPath)) }
     mutating func encode(_ value: Int) throws { set(.integer(Int64(value))) }
     mutating func encode(_ value: Int8) throws { set(.integer(Int64(value))) }
     mutating func encode(_ value: Int16) throws { set(.integer(Int64(value))) }
@@ -432,6 +451,6 @@ struct RecordSingleValueContainer: SingleValueEncodingContainer {
     mutating func encode(_ value: UInt64) throws { set(.unsigned(value)) }
 
     mutating func encode<Value: Encodable>(_ value: Value) throws {
-        set(try RecordNode.of(value, at: encoder.path, dates: encoder.dates))
+        set(try RecordNode.of(value, in: encoder.parent, at: encoder.key, dates: encoder.dates))
     }
 }

@@ -25,6 +25,10 @@ public struct GatehouseRequestContext: RequestContext, RemoteAddressRequestConte
         self.remoteAddress = source.channel.remoteAddress
     }
 
+    /// The request id, ``requestID`` (Hummingbird's `RequestContext.id` reads the `hb.request.id` logger
+    /// metadata, which ``RequestIDMiddleware`` replaces with `request_id`).
+    public var id: String { requestID }
+
     /// The largest body Hummingbird's decoders accept.
     public var maxUploadSize: Int { bodyLimit }
 }

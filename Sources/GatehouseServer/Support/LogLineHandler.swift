@@ -78,12 +78,24 @@ public struct LogLineHandler: LogHandler {
     /// Writes one line: the handler's metadata, then the provider's, then the event's (later keys
     /// win), and an event's error as `error.message` and `error.type`.
     public func log(event: LogEvent) {
-        var merged = metadata
-        if let provided = metadataProvider?.get(), !provided.isEmpty { merged.merge(provided) { $1 } }
-        if let explicit = event.metadata, !explicit.isEmpty { merged.merge(explicit) { $1 } }
+        // Every key once, sorted; of a key set at several places the later one (an insertion sort,
+        // stable, over the handful of keys a line has: no dictionary is merged for each line).
+        var entries: [(key: String, value: Logger.Metadata.Value)] = []
+        entries.reserveCapacity(metadata.count + 8)
+        func add(_ key: String, _ value: Logger.Metadata.Value) {
+            var place = entries.endIndex
+            entries.append((key, value))
+            while place > 0, key.utf8.lexicographicallyPrecedes(entries[place - 1].key.utf8) {
+                entries.swapAt(place, place - 1)
+                place -= 1
+            }
+        }
+        for (key, value) in metadata { add(key, value) }
+        if let provided = metadataProvider?.get() { for (key, value) in provided { add(key, value) } }
+        if let explicit = event.metadata { for (key, value) in explicit { add(key, value) } }
         if let error = event.error {
-            merged["error.message"] = "\(error)"
-            merged["error.type"] = "\(String(reflecting: type(of: error)))"
+            add("error.message", .string("\(error)"))
+            add("error.type", .string(String(reflecting: type(of: error))))
         }
         var line: [UInt8] = []
         line.reserveCapacity(256)
@@ -95,7 +107,7 @@ public struct LogLineHandler: LogHandler {
             line.append(contentsOf: label.utf8)
         }
         line.append(UInt8(ascii: ":"))
-        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
+        for (index, (key, value)) in entries.enumerated() where index + 1 == entries.count || entries[index + 1].key != key {
             line.append(UInt8(ascii: " "))
             line.append(contentsOf: key.utf8)
             line.append(UInt8(ascii: "="))

@@ -1,3 +1,4 @@
+import FlowEngine
 import Foundation
 import Testing
 @testable import Directory
@@ -34,6 +35,10 @@ struct RecordEncoderTests {
         var byNumber = [3: "c", 1: "a"]
         var matrix = [[1.5], [], [2]]
         var optionals: [String?] = ["x", nil]
+        var user: UserID = "u-1"
+        var orgPath: [OrgID] = ["provider", "org \"1\""]
+        var level: LevelName? = "aal2"
+        var flows: [AppID: FlowID] = ["app": "flow"]
     }
 
     private func foundationJSON(_ value: some Encodable) throws -> Data {
@@ -161,6 +166,35 @@ struct RecordEncoderTests {
             return context.codingPath.map(\.stringValue) == ["inner", "0"]
         }
         #expect(throws: EncodingError.self) { try RecordEncoder().encode(Double.infinity) }
+    }
+
+    @Test("a value asking for its coding path gets where it is, through objects and arrays")
+    func codingPathOfNestedValues() throws {
+        final class Seen: @unchecked Sendable { var paths: [[String]] = [] }
+        struct Probe: Encodable {
+            let seen: Seen
+            func encode(to encoder: any Encoder) throws {
+                seen.paths.append(encoder.codingPath.map(\.stringValue))
+                var container = encoder.singleValueContainer()
+                try container.encode(1)
+            }
+        }
+        struct Inner: Encodable { var probe: Probe }
+        struct Outer: Encodable {
+            var items: [Inner]
+            var direct: Probe
+        }
+        let seen = Seen()
+        let data = try RecordEncoder().encode(Outer(items: [Inner(probe: Probe(seen: seen)), Inner(probe: Probe(seen: seen))], direct: Probe(seen: seen)))
+        #expect(String(decoding: data, as: UTF8.self) == #"{"direct":1,"items":[{"probe":1},{"probe":1}]}"#)
+        #expect(seen.paths == [["items", "0", "probe"], ["items", "1", "probe"], ["direct"]])
+        struct Deep: Encodable { var outer = [["x": [1.0, .nan]]] }
+        #expect {
+            try RecordEncoder().encode(Deep())
+        } throws: { error in
+            guard case EncodingError.invalidValue(_, let context) = error else { return false }
+            return context.codingPath.map(\.stringValue) == ["outer", "0", "x", "1"]
+        }
     }
 
     @Test("a value that encodes nothing is refused")

@@ -68,6 +68,7 @@ struct AccessLogTests {
         let requests = records.filter { $0.message == "request" }
         #expect(requests.count == 4)
         #expect(requests.allSatisfy { $0.metadata["request_id"] == "trace-42" })
+        #expect(records.allSatisfy { $0.metadata["hb.request.id"] == nil }, "one request id per line: Hummingbird's is replaced")
         #expect(requests.contains { $0.metadata["path"] == "/login/{id}" && $0.metadata["status"] == "200" })
         #expect(records.contains { $0.message == "login allowed" && $0.metadata["request_id"] == "trace-42" })
         for record in records {
