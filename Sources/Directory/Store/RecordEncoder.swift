@@ -36,6 +36,11 @@ public struct RecordEncoder: Sendable {
     /// - Throws: `EncodingError.invalidValue` for a non-finite floating-point number, or when `value`
     ///   (or a value inside it) encodes nothing at all.
     public func encode<Value: Encodable>(_ value: Value) throws -> Data {
+        if let writable = value as? any RecordWritable {
+            var writer = RecordWriter(dates: dates)
+            writable.writeRecord(to: &writer)
+            return Data(writer.bytes)
+        }
         let root = try RecordNode.of(value, in: nil, at: nil, dates: dates)
         var output: [UInt8] = []
         output.reserveCapacity(1024)
@@ -61,6 +66,8 @@ enum RecordNode {
     case array(RecordArray)
     /// What an encoder handed out by `superEncoder` wrote, read when the tree is written.
     case deferred(RecordEncoderCore)
+    /// JSON a ``RecordWritable`` value wrote.
+    case written([UInt8])
 
     /// The node of `value`, with the special cases `JSONEncoder` makes.
     /// - Parameters:
@@ -90,6 +97,11 @@ enum RecordNode {
             // Identifiers (a user's, an organization's…) encode as their bare string: written here
             // without an encoder of their own.
             if let identifier = value as? any StringIdentifier { return .string(identifier.rawValue) }
+            if let writable = value as? any RecordWritable {
+                var writer = RecordWriter(dates: dates)
+                writable.writeRecord(to: &writer)
+                return .written(writer.bytes)
+            }
             let encoder = RecordEncoderCore(parent: parent, key: key(), dates: dates)
             try value.encode(to: encoder)
             guard let node = encoder.node else {
@@ -131,6 +143,7 @@ enum RecordNode {
             output.append(UInt8(ascii: "]"))
         case .deferred(let encoder):
             (encoder.node ?? .object(RecordObject())).write(into: &output)
+        case .written(let json): output.append(contentsOf: json)
         }
     }
 

@@ -2,7 +2,7 @@ import FlowEngine
 import Foundation
 
 /// What is stored for an authorization code, under the SHA-256 of the code (never the code).
-struct CodeRecord: Codable, Sendable {
+struct CodeRecord: Codable, Sendable, Equatable {
     /// The validated request: client, redirect URI, PKCE challenge, nonce, scopes.
     var request: AuthorizationRequest
     /// Who logged in and how.
@@ -18,7 +18,7 @@ struct CodeRecord: Codable, Sendable {
 /// What a redeemed code granted, stored once under the grant id for every token issued from it:
 /// who logged in and how, as the code fixed it. The tokens themselves are small records that point
 /// here, so a refresh does not write the session again.
-struct GrantRecord: Codable, Sendable {
+struct GrantRecord: Codable, Sendable, Equatable {
     var clientID: AppID
     /// The scopes the user granted; a token may carry fewer, never more (RFC 6749 §6).
     var scopes: [String]
@@ -34,7 +34,7 @@ struct GrantRecord: Codable, Sendable {
 
 /// What is stored for an opaque access token, under its SHA-256. Its claims are those of its grant
 /// (``GrantRecord/session``), as they were when the code was redeemed.
-struct AccessTokenRecord: Codable, Sendable {
+struct AccessTokenRecord: Codable, Sendable, Equatable {
     var clientID: AppID
     var grantID: String
     var scopes: [String]
@@ -45,7 +45,7 @@ struct AccessTokenRecord: Codable, Sendable {
 /// What is stored for a refresh token, under its SHA-256. The entry is kept until the grant ends
 /// (not only until the token's own expiry) so that a rotated-out token presented late is still
 /// recognised as reuse of its family.
-struct RefreshTokenRecord: Codable, Sendable {
+struct RefreshTokenRecord: Codable, Sendable, Equatable {
     var clientID: AppID
     var grantID: String
     var issuedAt: Date

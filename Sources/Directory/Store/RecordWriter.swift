@@ -1,0 +1,186 @@
+import FlowEngine
+import Foundation
+
+/// A record that writes its JSON itself: byte for byte what ``RecordEncoder`` makes of its `Encodable`
+/// form (keys sorted by their bytes, a `nil` optional left out), without going through `Encoder`.
+///
+/// For the few records written at every login (an authorization code, a grant), where the generic
+/// encoder's dispatch cost more than the rest of their write. The `Encodable` conformance stays the
+/// definition of the format, and `JSONDecoder` reads both; a test of each conforming type compares the
+/// two encodings of a value with every field set.
+///
+/// ```swift
+/// extension Pair: RecordWritable {
+///     func writeRecord(to writer: inout RecordWriter) {
+///         writer.object { members in
+///             members.write("left", left)     // keys in the order of their bytes
+///             members.write("right", right)
+///         }
+///     }
+/// }
+/// ```
+public protocol RecordWritable: Encodable {
+    /// Writes this value's JSON.
+    func writeRecord(to writer: inout RecordWriter)
+}
+
+/// Where a ``RecordWritable`` value writes its JSON.
+public struct RecordWriter {
+    /// The JSON written so far.
+    public private(set) var bytes: [UInt8] = []
+    /// How dates are written.
+    public let dates: RecordEncoder.DateFormat
+
+    /// An empty writer.
+    public init(dates: RecordEncoder.DateFormat) {
+        self.dates = dates
+        bytes.reserveCapacity(1024)
+    }
+
+    /// Writes an object whose members `body` writes, each key after the one before it in byte order.
+    public mutating func object(_ body: (inout Members) -> Void) {
+        bytes.append(UInt8(ascii: "{"))
+        var members = Members(writer: self)
+        bytes = []  // the members write into their own copy, handed back below without a copy
+        body(&members)
+        self = members.writer
+        bytes.append(UInt8(ascii: "}"))
+    }
+
+    /// A string.
+    public mutating func write(_ text: String) { RecordNode.writeString(text, into: &bytes) }
+    /// An identifier: its bare string.
+    public mutating func write(_ identifier: some StringIdentifier) { write(identifier.rawValue) }
+    /// `true` or `false`.
+    public mutating func write(_ flag: Bool) { bytes.append(contentsOf: flag ? Self.trueBytes : Self.falseBytes) }
+    /// An integer.
+    public mutating func write(_ number: Int) { bytes.append(contentsOf: String(number).utf8) }
+    /// A date, as ``dates`` says.
+    public mutating func write(_ date: Date) {
+        RecordNode.double(dates == .secondsSince1970 ? date.timeIntervalSince1970 : date.timeIntervalSinceReferenceDate).write(into: &bytes)
+    }
+    /// A value that writes itself.
+    public mutating func write(_ value: some RecordWritable) { value.writeRecord(to: &self) }
+
+    /// An array of strings or identifiers.
+    public mutating func write<Item>(_ items: [Item], _ each: (inout RecordWriter, Item) -> Void) {
+        bytes.append(UInt8(ascii: "["))
+        for (index, item) in items.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            each(&self, item)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// A dictionary with string keys: an object, its keys sorted by their bytes (as `Dictionary`'s
+    /// `Encodable` form gives ``RecordEncoder``).
+    public mutating func write(_ table: [String: String]) {
+        let keys = table.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        object { members in
+            for key in keys { members.write(key, table[key]!) }
+        }
+    }
+
+    /// A dictionary whose keys are identifiers: `Dictionary` encodes one as an array of keys and
+    /// values, alternating, in its own order.
+    public mutating func write<Key: StringIdentifier, Value: StringIdentifier>(_ table: [Key: Value]) {
+        write(Array(table)) { writer, entry in
+            writer.write(entry.key)
+            writer.bytes.append(UInt8(ascii: ","))
+            writer.write(entry.value)
+        }
+    }
+
+    /// The members of an object being written.
+    public struct Members {
+        fileprivate var writer: RecordWriter
+        private var isFirst = true
+        #if DEBUG
+        private var lastKey: String?
+        #endif
+
+        fileprivate init(writer: RecordWriter) { self.writer = writer }
+
+        /// Writes `"key":` and then the value `body` writes.
+        public mutating func write(_ key: String, _ body: (inout RecordWriter) -> Void) {
+            #if DEBUG
+            precondition(lastKey.map { $0.utf8.lexicographicallyPrecedes(key.utf8) } ?? true, "record key '\(key)' is out of order")
+            lastKey = key
+            #endif
+            if !isFirst { writer.bytes.append(UInt8(ascii: ",")) }
+            isFirst = false
+            writer.write(key)
+            writer.bytes.append(UInt8(ascii: ":"))
+            body(&writer)
+        }
+
+        /// A string member.
+        public mutating func write(_ key: String, _ text: String) { write(key) { $0.write(text) } }
+        /// An identifier member.
+        public mutating func write(_ key: String, _ identifier: some StringIdentifier) { write(key) { $0.write(identifier) } }
+        /// A boolean member.
+        public mutating func write(_ key: String, _ flag: Bool) { write(key) { $0.write(flag) } }
+        /// An integer member.
+        public mutating func write(_ key: String, _ number: Int) { write(key) { $0.write(number) } }
+        /// A date member.
+        public mutating func write(_ key: String, _ date: Date) { write(key) { $0.write(date) } }
+        /// A member that writes itself.
+        public mutating func write(_ key: String, _ value: some RecordWritable) { write(key) { $0.write(value) } }
+        /// An array of strings.
+        public mutating func write(_ key: String, _ items: [String]) { write(key) { $0.write(items) { $0.write($1) } } }
+        /// An array of identifiers.
+        public mutating func write(_ key: String, _ items: [some StringIdentifier]) { write(key) { $0.write(items) { $0.write($1) } } }
+        /// A dictionary with string keys.
+        public mutating func write(_ key: String, _ table: [String: String]) { write(key) { $0.write(table) } }
+        /// A dictionary whose keys and values are identifiers.
+        public mutating func write<Key: StringIdentifier, Value: StringIdentifier>(_ key: String, _ table: [Key: Value]) {
+            write(key) { $0.write(table) }
+        }
+
+        /// An optional string member, left out when nil.
+        public mutating func write(_ key: String, _ text: String?) { if let text { write(key, text) } }
+        /// An optional identifier member, left out when nil.
+        public mutating func write(_ key: String, _ identifier: (some StringIdentifier)?) { if let identifier { write(key, identifier) } }
+        /// An optional integer member, left out when nil.
+        public mutating func write(_ key: String, _ number: Int?) { if let number { write(key, number) } }
+        /// An optional member that writes itself, left out when nil.
+        public mutating func write(_ key: String, _ value: (some RecordWritable)?) { if let value { write(key, value) } }
+    }
+
+    private static let trueBytes = Array("true".utf8)
+    private static let falseBytes = Array("false".utf8)
+}
+
+// MARK: - FlowEngine's values in records
+
+extension OrganizationContext: RecordWritable {
+    public func writeRecord(to writer: inout RecordWriter) {
+        writer.object { members in
+            members.write("connection", connection)
+            members.write("flowOverrides", flowOverrides)
+            members.write("id", id)
+            members.write("name", name)
+            members.write("path", path)
+            members.write("requiredLevel", requiredLevel)
+            members.write("suspended", suspended)
+        }
+    }
+}
+
+extension ConnectionReference: RecordWritable {
+    public func writeRecord(to writer: inout RecordWriter) {
+        writer.object { members in
+            members.write("id", id)
+            members.write("kind", kind.rawValue)
+        }
+    }
+}
+
+extension UpstreamLink: RecordWritable {
+    public func writeRecord(to writer: inout RecordWriter) {
+        writer.object { members in
+            members.write("connection", connection)
+            members.write("subject", subject)
+        }
+    }
+}
