@@ -11,7 +11,8 @@ import Foundation
 /// name does; `Data` as a base64 string; `URL` as its absolute string; `Decimal` as a number;
 /// a `nil` optional left out; a non-finite floating-point number refused with
 /// `EncodingError.invalidValue`. Numbers are written in Swift's shortest round-trip form, so every
-/// value decodes to exactly what was encoded.
+/// value decodes to exactly what was encoded. A ``FlowEngine/StringIdentifier`` is written as its bare
+/// `rawValue` (what the protocol's `encode(to:)` writes), and a ``RecordWritable`` value writes itself.
 ///
 /// ```swift
 /// let data = try RecordEncoder().encode(record)

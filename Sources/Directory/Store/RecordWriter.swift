@@ -40,8 +40,10 @@ public struct RecordWriter {
     /// Writes an object whose members `body` writes, each key after the one before it in byte order.
     public mutating func object(_ body: (inout Members) -> Void) {
         bytes.append(UInt8(ascii: "{"))
+        // The members write into this writer's buffer, moved into them (emptied here, so that it is
+        // uniquely theirs and never copied) and moved back afterwards.
         var members = Members(writer: self)
-        bytes = []  // the members write into their own copy, handed back below without a copy
+        bytes = []
         body(&members)
         self = members.writer
         bytes.append(UInt8(ascii: "}"))
@@ -62,7 +64,7 @@ public struct RecordWriter {
     /// A value that writes itself.
     public mutating func write(_ value: some RecordWritable) { value.writeRecord(to: &self) }
 
-    /// An array of strings or identifiers.
+    /// An array, each item written by `each`.
     public mutating func write<Item>(_ items: [Item], _ each: (inout RecordWriter, Item) -> Void) {
         bytes.append(UInt8(ascii: "["))
         for (index, item) in items.enumerated() {

@@ -1,4 +1,6 @@
 /// Declares a string-backed identifier type: `Codable` as a bare JSON string, printable, sortable.
+/// (The store's record encoder writes every identifier as its `rawValue` without calling `encode(to:)`:
+/// a conforming type keeps the protocol's encoding.)
 public protocol StringIdentifier: Sendable, Hashable, Codable, Comparable, CustomStringConvertible,
     ExpressibleByStringLiteral
 {
