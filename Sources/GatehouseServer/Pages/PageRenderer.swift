@@ -113,9 +113,13 @@ struct PageTexts {
     ]
 
     private let values: [String: String]
+    /// Whether no override applies: the texts are ``defaults``, whose tree is made once.
+    private let isDefault: Bool
 
     init(overrides: [String: String]) {
-        values = Self.defaults.merging(overrides.filter { Self.defaults[$0.key] != nil }) { _, new in new }
+        let applicable = overrides.filter { Self.defaults[$0.key] != nil }
+        isDefault = applicable.isEmpty
+        values = isDefault ? Self.defaults : Self.defaults.merging(applicable) { _, new in new }
     }
 
     subscript(key: String) -> String { values[key] ?? key }
@@ -128,7 +132,13 @@ struct PageTexts {
     }
 
     /// The texts as nested dictionaries, so `identify.title` is `{{text.identify.title}}`.
-    var tree: [String: Any] {
+    var tree: [String: Any] { isDefault ? Self.defaultTree : Self.tree(of: values) }
+
+    /// The tree of the default texts, which most pages (those of no branded organization) show.
+    /// Never mutated, and made only of strings and dictionaries of strings, so safe to share.
+    nonisolated(unsafe) private static let defaultTree = tree(of: defaults)
+
+    private static func tree(of values: [String: String]) -> [String: Any] {
         var root: [String: Any] = [:]
         for (key, value) in values {
             let parts = key.split(separator: ".").map(String.init)
