@@ -11,8 +11,8 @@
 #
 # Settings (environment): SCENARIO (brokered-saml), ALG (rs256), ROUNDS (3), DURATION (10s), CLIENTS (8),
 # SERVER_CPUS (1), DRIVER_CPUS (0), USERS (600), LOG_N (15), SETUP (as server-load.sh), PORT (18081).
-# The first `perf stat` window starts 6 s in: keep DURATION at 10 s or more (SSO scenarios first log
-# their users in, so their window may fall before the measured part; read their switches with care).
+# The `perf stat` window starts 6 s after the driver's warm-up begins (2 s of warm-up, then 4 s of the
+# measured part): keep DURATION at 10 s or more.
 set -euo pipefail
 cd "$(dirname "$0")"
 source ./load-server.sh
@@ -44,6 +44,9 @@ run() {
         --setup "$SETUP" --clients "$CLIENTS" --duration "$DURATION" --warmup 2s --server-pid "$SERVER" >"$WORK/driver.log" 2>&1 &
     local driver=$! switches=""
     if command -v perf >/dev/null; then
+        # After the driver's preparation (the SSO and refresh scenarios first log their users in and
+        # wait for a fresh TOTP step), 4 s into the measured part.
+        for _ in $(seq 600); do grep -q "warm-up begins" "$WORK/driver.log" 2>/dev/null && break; sleep 0.1; done
         sleep 6
         switches=$(perf stat -x, -e context-switches -p "$SERVER" -- sleep 4 2>&1 | awk -F, '/context-switches/ { print $1 }')
     fi

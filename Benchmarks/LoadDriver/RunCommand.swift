@@ -65,6 +65,8 @@ extension GatehouseLoad {
                 return try await group.reduce(into: []) { $0.append($1) }
             }
 
+            // On standard error, for scripts that sample the server while the measured window runs.
+            FileHandle.standardError.write(Data("== warm-up begins\n".utf8))
             let start = ContinuousClock.now
             let window = Window(from: start + .seconds(warmup), to: start + .seconds(warmup + duration))
             async let usage = CPUUsage.measure(window, serverPID: serverPID)
