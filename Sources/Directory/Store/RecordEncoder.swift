@@ -37,11 +37,7 @@ public struct RecordEncoder: Sendable {
     /// - Throws: `EncodingError.invalidValue` for a non-finite floating-point number, or when `value`
     ///   (or a value inside it) encodes nothing at all.
     public func encode<Value: Encodable>(_ value: Value) throws -> Data {
-        if let writable = value as? any RecordWritable {
-            var writer = RecordWriter(dates: dates)
-            writable.writeRecord(to: &writer)
-            return Data(writer.bytes)
-        }
+        if let writable = value as? any RecordWritable { return Data(RecordWriter.json(of: writable, dates: dates)) }
         let root = try RecordNode.of(value, in: nil, at: nil, dates: dates)
         var output: [UInt8] = []
         output.reserveCapacity(1024)
@@ -98,11 +94,7 @@ enum RecordNode {
             // Identifiers (a user's, an organization's…) encode as their bare string: written here
             // without an encoder of their own.
             if let identifier = value as? any StringIdentifier { return .string(identifier.rawValue) }
-            if let writable = value as? any RecordWritable {
-                var writer = RecordWriter(dates: dates)
-                writable.writeRecord(to: &writer)
-                return .written(writer.bytes)
-            }
+            if let writable = value as? any RecordWritable { return .written(RecordWriter.json(of: writable, dates: dates)) }
             let encoder = RecordEncoderCore(parent: parent, key: key(), dates: dates)
             try value.encode(to: encoder)
             guard let node = encoder.node else {

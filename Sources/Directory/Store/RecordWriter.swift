@@ -37,6 +37,13 @@ public struct RecordWriter {
         bytes.reserveCapacity(1024)
     }
 
+    /// The JSON `value` writes.
+    static func json(of value: any RecordWritable, dates: RecordEncoder.DateFormat) -> [UInt8] {
+        var writer = RecordWriter(dates: dates)
+        value.writeRecord(to: &writer)
+        return writer.bytes
+    }
+
     /// Writes an object whose members `body` writes, each key after the one before it in byte order.
     public mutating func object(_ body: (inout Members) -> Void) {
         bytes.append(UInt8(ascii: "{"))
@@ -77,9 +84,9 @@ public struct RecordWriter {
     /// A dictionary with string keys: an object, its keys sorted by their bytes (as `Dictionary`'s
     /// `Encodable` form gives ``RecordEncoder``).
     public mutating func write(_ table: [String: String]) {
-        let keys = table.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let entries = table.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
         object { members in
-            for key in keys { members.write(key, table[key]!) }
+            for (key, value) in entries { members.write(key, value) }
         }
     }
 
