@@ -40,6 +40,11 @@ extension GatehouseLoad {
         @Option(help: "The server's process id, to report its CPU time per login.")
         var serverPID: Int?
 
+        func validate() throws {
+            guard threads >= 1 else { throw ValidationError("--threads must be 1 or more, not \(threads)") }
+            guard clients >= 1 else { throw ValidationError("--clients must be 1 or more, not \(clients)") }
+        }
+
         func run() async throws {
             let duration = try Self.seconds(duration)
             let warmup = try Self.seconds(warmup)
