@@ -52,6 +52,7 @@ public struct RecordWriter {
         var members = Members(writer: self)
         bytes = []
         body(&members)
+        members.writeInterleaved(before: nil)
         self = members.writer
         bytes.append(UInt8(ascii: "}"))
     }
@@ -104,14 +105,37 @@ public struct RecordWriter {
     public struct Members {
         fileprivate var writer: RecordWriter
         private var isFirst = true
+        /// String members still to be written among the others (``interleave(_:)``), sorted.
+        private var interleaved: ArraySlice<(key: String, value: String)> = []
         #if DEBUG
         private var lastKey: String?
         #endif
 
         fileprivate init(writer: RecordWriter) { self.writer = writer }
 
+        /// Writes the string members of `table` among those written by name from here on, each in its
+        /// place in the byte order of the keys (the last ones when the object ends): for a value whose
+        /// `Encodable` form adds members of a dictionary to its own, as flat claims do. No key of
+        /// `table` may be one written by name.
+        public mutating func interleave(_ table: [String: String]) {
+            interleaved = table.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }[...]
+        }
+
         /// Writes `"key":` and then the value `body` writes.
         public mutating func write(_ key: String, _ body: (inout RecordWriter) -> Void) {
+            writeInterleaved(before: key)
+            member(key, body)
+        }
+
+        /// Writes the interleaved members whose keys come before `key` (all of them for nil).
+        fileprivate mutating func writeInterleaved(before key: String?) {
+            while let entry = interleaved.first, key.map({ entry.key.utf8.lexicographicallyPrecedes($0.utf8) }) ?? true {
+                interleaved.removeFirst()
+                member(entry.key) { $0.write(entry.value) }
+            }
+        }
+
+        private mutating func member(_ key: String, _ body: (inout RecordWriter) -> Void) {
             #if DEBUG
             precondition(lastKey.map { $0.utf8.lexicographicallyPrecedes(key.utf8) } ?? true, "record key '\(key)' is out of order")
             lastKey = key
@@ -152,6 +176,10 @@ public struct RecordWriter {
         public mutating func write(_ key: String, _ identifier: (some StringIdentifier)?) { if let identifier { write(key, identifier) } }
         /// An optional integer member, left out when nil.
         public mutating func write(_ key: String, _ number: Int?) { if let number { write(key, number) } }
+        /// An optional boolean member, left out when nil.
+        public mutating func write(_ key: String, _ flag: Bool?) { if let flag { write(key, flag) } }
+        /// An optional array of strings, left out when nil.
+        public mutating func write(_ key: String, _ items: [String]?) { if let items { write(key, items) } }
         /// An optional member that writes itself, left out when nil.
         public mutating func write(_ key: String, _ value: (some RecordWritable)?) { if let value { write(key, value) } }
     }

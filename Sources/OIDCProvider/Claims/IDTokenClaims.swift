@@ -1,5 +1,6 @@
 import Authenticators
 import Crypto
+import Directory
 import Foundation
 import JWTKit
 
@@ -78,4 +79,32 @@ public struct IDTokenClaims: JWTPayload, Sendable, Hashable {
 
     /// Nothing to check here; see the type's documentation.
     public func verify(using algorithm: some JWTAlgorithm) async throws {}
+}
+
+extension IDTokenClaims: RecordWritable {
+    /// Writes the claims as ``encode(to:)`` gives ``RecordEncoder`` (the signing key's encoder), one
+    /// flat object: the token's claims, the user's and the flow's extra ones, all in the byte order of
+    /// their names. An ID token is written at every login.
+    public func writeRecord(to writer: inout RecordWriter) {
+        writer.object { members in
+            members.interleave(user.extra.filter { !UserClaims.reservedNames.contains($0.key) })
+            members.write("acr", user.acr)
+            members.write("amr", user.amr)
+            members.write("at_hash", atHash)
+            members.write("aud", aud)
+            members.write("auth_time", user.authTime)
+            members.write("azp", azp)
+            members.write("email", user.email)
+            members.write("email_verified", user.emailVerified)
+            members.write("exp", exp)
+            members.write("iat", iat)
+            members.write("iss", iss)
+            members.write("name", user.name)
+            members.write("nonce", nonce)
+            members.write("org", user.org)
+            members.write("roles", user.roles)
+            members.write("sid", user.sid)
+            members.write("sub", user.sub)
+        }
+    }
 }

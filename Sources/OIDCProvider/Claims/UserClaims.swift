@@ -1,3 +1,4 @@
+import Directory
 import FlowEngine
 import Foundation
 
@@ -16,6 +17,17 @@ public struct OrganizationClaim: Sendable, Hashable, Codable {
         self.id = id
         self.name = name
         self.path = path
+    }
+}
+
+extension OrganizationClaim: RecordWritable {
+    /// Writes the claim as its `Encodable` form gives ``RecordEncoder``.
+    public func writeRecord(to writer: inout RecordWriter) {
+        writer.object { members in
+            members.write("id", id)
+            members.write("name", name)
+            members.write("path", path)
+        }
     }
 }
 

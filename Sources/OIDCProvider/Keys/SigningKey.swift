@@ -21,6 +21,9 @@ struct SigningKey: Sendable {
     var retiredAt: Date?
     /// For an RSA key, the same key in OpenSSL, which makes its signatures (``RSASigner``).
     let rsaSigner: RSASigner?
+    /// The JWS protected header of every token this key signs (`alg`, `kid`, `typ: JWT`), as jwt-kit
+    /// writes it with ``serializer``'s encoder, base64url-encoded: the first part of each token.
+    let encodedHeader: String
 
     var kid: String { publicJWK.kid }
 
@@ -48,6 +51,32 @@ struct SigningKey: Sendable {
             publicJWK = PublicJWK(
                 curve: "P-256", x: Bytes.base64URL(point[1..<33]), y: Bytes.base64URL(point[33..<65]), alg: algorithm.rawValue)
             rsaSigner = nil
+        }
+        var header = JWTHeader()
+        header.alg = algorithm.rawValue
+        header.typ = "JWT"
+        header.kid = publicJWK.kid
+        do {
+            encodedHeader = Bytes.base64URL(try Self.serializer.jsonEncoder.encode(header))
+        } catch {
+            throw .keyGeneration("the JWS header of key \(publicJWK.kid) could not be written", underlying: error)
+        }
+    }
+
+    /// The JWS signature of `signingInput` (RFC 7515 §5.1): RSASSA-PKCS1-v1_5 with SHA-256 made by
+    /// OpenSSL for RS256; for ES256, ECDSA P-256 with SHA-256 by swift-crypto, as the 64 bytes of `r`
+    /// and `s` (RFC 7518 §3.4).
+    func signature(of signingInput: [UInt8]) throws(OIDCProviderError) -> [UInt8] {
+        switch material {
+        case .rsa:
+            // `rsaSigner` is set for every RSA key (init).
+            return try rsaSigner!.sign(signingInput)
+        case .p256(let key):
+            do {
+                return Array(try key.signature(for: signingInput).rawRepresentation)
+            } catch {
+                throw .signing("the ES256 signature with key \(kid) failed", underlying: error)
+            }
         }
     }
 

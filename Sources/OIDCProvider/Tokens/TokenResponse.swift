@@ -51,3 +51,17 @@ public struct TokenResponse: Sendable, Hashable, Codable {
     /// `.withoutEscapingSlashes` writes), without Foundation's containers.
     private static let encoder = RecordEncoder(dates: .secondsSince1970)
 }
+
+extension TokenResponse: RecordWritable {
+    /// Writes the response as its `Encodable` form gives ``RecordEncoder`` (``json``), keys in byte order.
+    public func writeRecord(to writer: inout RecordWriter) {
+        writer.object { members in
+            members.write("access_token", accessToken)
+            members.write("expires_in", expiresIn)
+            members.write("id_token", idToken)
+            members.write("refresh_token", refreshToken)
+            members.write("scope", scope)
+            members.write("token_type", tokenType)
+        }
+    }
+}

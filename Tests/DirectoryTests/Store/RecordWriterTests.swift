@@ -52,6 +52,21 @@ struct RecordWriterTests {
         #expect(try JSONDecoder().decode(Sample.self, from: RecordEncoder().encode(Sample())) == Sample())
     }
 
+    @Test("interleaved members go in their places among the named ones: before the first, between, after the last")
+    func interleavedMembers() {
+        func written(_ table: [String: String]) -> String {
+            var writer = RecordWriter(dates: .secondsSince1970)
+            writer.object { members in
+                members.interleave(table)
+                members.write("b", 1)
+                members.write("d", true)
+            }
+            return String(decoding: writer.bytes, as: UTF8.self)
+        }
+        #expect(written([:]) == #"{"b":1,"d":true}"#)
+        #expect(written(["e": "5", "a": "0", "c": "2", "É": "é"]) == #"{"a":"0","b":1,"c":"2","d":true,"e":"5","É":"é"}"#)
+    }
+
     #if DEBUG
     @Test("a member written out of its key's byte order stops a debug build")
     func keysOutOfOrder() async {

@@ -195,15 +195,29 @@ struct SigningKeyStoreTests {
         #expect(claims == #"{"exp":1800000000,"iss":"https://idp.test/a"}"#)
     }
 
-    @Test("RS256 tokens, which OpenSSL signs, verify with jwt-kit from the published JWKS; an altered claim does not")
-    func rs256VerifiesFromJWKS() async throws {
+    @Test(
+        "tokens of either algorithm (RS256 signed by OpenSSL, ES256 by swift-crypto) verify with jwt-kit from the published JWKS; an altered claim or signature does not",
+        arguments: SigningAlgorithm.allCases)
+    func tokensVerifyFromJWKS(_ algorithm: SigningAlgorithm) async throws {
         let keys = try await open()
-        let token = try await keys.sign(Probe(value: "signed by OpenSSL"), algorithm: .rs256)
+        let token = try await keys.sign(Probe(value: "signed"), algorithm: algorithm)
         let published = JWTKeyCollection()
         try await published.add(jwks: try JSONDecoder().decode(JWKS.self, from: await keys.jwks(now: now).json))
-        #expect(try await published.verify(token, as: Probe.self) == Probe(value: "signed by OpenSSL"))
+        #expect(try await published.verify(token, as: Probe.self) == Probe(value: "signed"))
         let parts = token.split(separator: ".").map(String.init)
+        let kid = try #require(await keys.activeKey(for: algorithm)?.kid)
+        let header = String(decoding: try #require(Bytes.bytes(base64URL: parts[0])), as: UTF8.self)
+        #expect(header == #"{"alg":"\#(algorithm.rawValue)","kid":"\#(kid)","typ":"JWT"}"#)
         let altered = Bytes.base64URL(Array(#"{"value":"signed by someone else"}"#.utf8))
         await #expect(throws: (any Error).self) { _ = try await published.verify("\(parts[0]).\(altered).\(parts[2])", as: Probe.self) }
+        var signature = try #require(Bytes.bytes(base64URL: parts[2]))
+        signature[signature.count / 2] ^= 1
+        let flipped = "\(parts[0]).\(parts[1]).\(Bytes.base64URL(signature))"
+        await #expect(throws: (any Error).self) { _ = try await published.verify(flipped, as: Probe.self) }
+        // Each ES256 signature has a fresh nonce: the same claims signed again give another signature.
+        if algorithm == .es256 {
+            let again = try await keys.sign(Probe(value: "signed"), algorithm: algorithm)
+            #expect(again.split(separator: ".")[2] != parts[2])
+        }
     }
 }

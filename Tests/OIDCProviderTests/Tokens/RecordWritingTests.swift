@@ -74,6 +74,38 @@ struct RecordWritingTests {
         try expectSameJSON(Self.bareSession)
     }
 
+    static let userClaims = UserClaims(session: session, subject: "pairwise-1", scopes: ["openid", "email", "profile"])
+
+    @Test("ID token claims, with extra claims before, between and after the standard ones, and without any optional")
+    func idTokenClaims() throws {
+        var user = Self.userClaims
+        // Names that sort before "acr", between standard names, after "sub", and outside ASCII.
+        user.extra = ["a": "1", "department": "R&D", "email_domain": "example.test", "org_unit": "x", "zone": "eu", "Éq": "é", "_x": "y"]
+        let claims = IDTokenClaims(
+            iss: "https://id.example.test", aud: "app-1", azp: "app-1", exp: 1_765_000_300, iat: 1_765_000_000, nonce: "n-\"1\"",
+            atHash: "77QmUPtjPfzWtF2AnpK9RQ", user: user)
+        try expectSameJSON(claims)
+        var bare = UserClaims(session: Self.bareSession, subject: "u-1", scopes: ["openid"])
+        bare.extra = [:]
+        try expectSameJSON(IDTokenClaims(iss: "https://id.example.test", aud: "app-2", azp: "app-2", exp: 2, iat: 1, nonce: nil, atHash: nil, user: bare))
+        try expectSameJSON(OrganizationClaim(id: "org-1", name: "Zoë", path: ["provider", "org-1"]))
+
+        // An extra claim under a reserved name is left out, as the Encodable form leaves it out.
+        user.extra = ["iss": "https://evil.example", "sub": "someone-else", "kept": "yes"]
+        let shadowing = IDTokenClaims(iss: "https://id.example.test", aud: "app-1", azp: "app-1", exp: 2, iat: 1, nonce: nil, atHash: nil, user: user)
+        let encoder = RecordEncoder(dates: .secondsSince1970)
+        let written = String(decoding: try encoder.encode(shadowing), as: UTF8.self)
+        #expect(written == String(decoding: try encoder.encode(ViaEncodable(value: shadowing)), as: UTF8.self))
+        #expect(written.contains(#""iss":"https:\/\/id.example.test""#) || written.contains(#""iss":"https://id.example.test""#))
+        #expect(!written.contains("evil") && !written.contains("someone-else") && written.contains(#""kept":"yes""#))
+    }
+
+    @Test("token responses, with and without an ID token and a refresh token")
+    func tokenResponses() throws {
+        try expectSameJSON(TokenResponse(accessToken: "at-1", expiresIn: 300, idToken: "a.b.c", refreshToken: "rt-1", scope: "openid offline_access"))
+        try expectSameJSON(TokenResponse(accessToken: "at-2", expiresIn: 60, idToken: nil, refreshToken: nil, scope: ""))
+    }
+
     @Test("codes, grants, access and refresh tokens")
     func tokenRecords() throws {
         let issued = Date(timeIntervalSince1970: 1_765_000_010)
