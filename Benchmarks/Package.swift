@@ -59,6 +59,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Authenticators", package: "gatehouse"),
                 .product(name: "Federation", package: "gatehouse"),
+                .product(name: "FlowEngine", package: "gatehouse"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
