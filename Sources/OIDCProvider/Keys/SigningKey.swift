@@ -69,8 +69,8 @@ struct SigningKey: Sendable {
     func signature(of signingInput: [UInt8]) throws(OIDCProviderError) -> [UInt8] {
         switch material {
         case .rsa:
-            // `rsaSigner` is set for every RSA key (init).
-            return try rsaSigner!.sign(signingInput)
+            guard let rsaSigner else { throw .signing("RSA key \(kid) has no OpenSSL signer") }
+            return try rsaSigner.sign(signingInput)
         case .p256(let key):
             do {
                 return Array(try key.signature(for: signingInput).rawRepresentation)
