@@ -19,8 +19,8 @@ struct SigningKey: Sendable {
     let createdAt: Date
     /// When a newer key replaced it for signing; nil while it is the active key.
     var retiredAt: Date?
-    /// For an RSA key, the same key in OpenSSL, which makes its signatures (``RSASigner``).
-    let rsaSigner: RSASigner?
+    /// What makes this key's signatures.
+    private let signer: Signer
     /// The JWS protected header of every token this key signs (`alg`, `kid`, `typ: JWT`), as jwt-kit
     /// writes it with ``serializer``'s encoder, base64url-encoded: the first part of each token.
     let encodedHeader: String
@@ -43,14 +43,14 @@ struct SigningKey: Sendable {
             algorithm = .rs256
             publicJWK = PublicJWK(
                 rsaModulus: Array(primitives.modulus), exponent: Array(primitives.publicExponent), alg: algorithm.rawValue)
-            rsaSigner = try Self.openSSLSigner(for: key)
+            signer = .openSSL(try Self.openSSLSigner(for: key))
         case .p256(let key):
             // x963 is 0x04 ‖ x ‖ y, 32 bytes each.
             let point = Array(key.publicKey.x963Representation)
             algorithm = .es256
             publicJWK = PublicJWK(
                 curve: "P-256", x: Bytes.base64URL(point[1..<33]), y: Bytes.base64URL(point[33..<65]), alg: algorithm.rawValue)
-            rsaSigner = nil
+            signer = .p256(key)
         }
         var header = JWTHeader()
         header.alg = algorithm.rawValue
@@ -67,10 +67,9 @@ struct SigningKey: Sendable {
     /// OpenSSL for RS256; for ES256, ECDSA P-256 with SHA-256 by swift-crypto, as the 64 bytes of `r`
     /// and `s` (RFC 7518 §3.4).
     func signature(of signingInput: [UInt8]) throws(OIDCProviderError) -> [UInt8] {
-        switch material {
-        case .rsa:
-            guard let rsaSigner else { throw .signing("RSA key \(kid) has no OpenSSL signer") }
-            return try rsaSigner.sign(signingInput)
+        switch signer {
+        case .openSSL(let rsa):
+            return try rsa.sign(signingInput)
         case .p256(let key):
             do {
                 return Array(try key.signature(for: signingInput).rawRepresentation)
@@ -78,6 +77,12 @@ struct SigningKey: Sendable {
                 throw .signing("the ES256 signature with key \(kid) failed", underlying: error)
             }
         }
+    }
+
+    /// What signs: for an RSA key, the same key in OpenSSL (``RSASigner``); for P-256, swift-crypto's key.
+    private enum Signer: Sendable {
+        case openSSL(RSASigner)
+        case p256(P256.Signing.PrivateKey)
     }
 
     /// `key` loaded into OpenSSL and checked against its own public key (``checked(_:against:)``).
