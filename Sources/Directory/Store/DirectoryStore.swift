@@ -160,6 +160,13 @@ public enum Durability: Sendable, Hashable {
     case durable
     /// Returns once the write is committed; stable storage follows with the next flush of the log.
     case deferred
+    /// Returns at once: the store may keep the write in memory for a short delay and commit it only
+    /// if no later write of the same key replaced or deleted it meanwhile (``SQLiteStore`` does when it
+    /// has its file to itself; other stores treat it as `deferred`). A crash of the process within the
+    /// delay loses it. For short-lived entries that are usually gone again within the delay and whose
+    /// loss only makes someone start again: an authorization code (deleted when redeemed), a login
+    /// transaction in progress (deleted when it finishes).
+    case transient
 }
 
 /// One write of ``DirectoryStore/writeEphemeral(_:durability:)``.

@@ -62,12 +62,19 @@ public final class SQLiteStore: DirectoryStore {
     private let credentialCache: RowCache<CredentialKey, Data?>?
     /// The locks, kept in memory; only when this process has the file to itself.
     private let locks: LockTable?
+    /// The ``Durability/transient`` writes not yet in the file; only when this process has the file to itself.
+    private let transient: TransientWrites?
+    /// How long a transient write is held before a flush writes it.
+    private let transientDelay: Duration
+    private let logger: Logger
 
     private init(
         path: String, writer: sending SQLiteHandle, readers: [ReadingConnection], checkpointer: sending SQLiteHandle,
-        lock: DatabaseLock, sharing: Sharing, deferredFlushDelay: Duration, logger: Logger
+        lock: DatabaseLock, sharing: Sharing, deferredFlushDelay: Duration, transientDelay: Duration, logger: Logger
     ) {
         self.path = path
+        self.transientDelay = transientDelay
+        self.logger = logger
         self.writer = Writer(handle: writer, checkpointer: checkpointer, path: path, deferredFlushDelay: deferredFlushDelay, logger: logger)
         self.readers = readers
         self.lock = lock
@@ -76,6 +83,7 @@ public final class SQLiteStore: DirectoryStore {
         emailCache = sharing == .exclusive ? RowCache() : nil
         credentialCache = sharing == .exclusive ? RowCache() : nil
         locks = sharing == .exclusive ? LockTable() : nil
+        transient = sharing == .exclusive ? TransientWrites() : nil
     }
 
     /// Whether other processes may have the database file open at the same time.
@@ -101,23 +109,29 @@ public final class SQLiteStore: DirectoryStore {
     var ephemeralCacheHits: Int { ephemeralCache?.hits ?? 0 }
     /// How many locks this process holds in memory (for tests).
     var locksInMemory: Int { locks?.count ?? 0 }
+    /// How many transient writes are held, not yet in the file (for tests).
+    var transientWritesHeld: Int { transient?.count ?? 0 }
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     /// - Parameters:
     ///   - path: The database file; its directory must exist.
     ///   - deferredFlushDelay: How long a ``Durability/deferred`` write may stay only in the operating
     ///     system's cache before an `fsync` of the WAL makes it durable (10 ms by default).
+    ///   - transientDelay: How long a ``Durability/transient`` write may stay only in this process's
+    ///     memory before it is committed, unless a later write of its key replaced it (2 s by default;
+    ///     only when `sharing` is `exclusive`).
     ///   - logger: Where SQLite activity is logged (never with secrets); no-op by default.
     /// - Throws: ``DirectoryError`` `storage` when the file cannot be opened or migrated, `schemaTooNew`
     ///   when a newer Gatehouse wrote it, `inUse` when another process has it open in a way that
     ///   excludes `sharing`.
     public static func open(
-        path: String, sharing: Sharing = .exclusive, deferredFlushDelay: Duration = .milliseconds(10),
+        path: String, sharing: Sharing = .exclusive, deferredFlushDelay: Duration = .milliseconds(10), transientDelay: Duration = .seconds(2),
         logger: Logger = Logger(label: "gatehouse.directory.sqlite", factory: { _ in SwiftLogNoOpLogHandler() })
     ) async throws(DirectoryError) -> SQLiteStore {
         let lock = try DatabaseLock(database: path, sharing: sharing)
         do {
-            return try openLocked(path: path, lock: lock, sharing: sharing, deferredFlushDelay: deferredFlushDelay, logger: logger)
+            return try openLocked(
+                path: path, lock: lock, sharing: sharing, deferredFlushDelay: deferredFlushDelay, transientDelay: transientDelay, logger: logger)
         } catch {
             lock.release()
             throw error
@@ -125,7 +139,7 @@ public final class SQLiteStore: DirectoryStore {
     }
 
     private static func openLocked(
-        path: String, lock: DatabaseLock, sharing: Sharing, deferredFlushDelay: Duration, logger: Logger
+        path: String, lock: DatabaseLock, sharing: Sharing, deferredFlushDelay: Duration, transientDelay: Duration, logger: Logger
     ) throws(DirectoryError) -> SQLiteStore {
         let writer: SQLiteHandle
         do {
@@ -156,7 +170,7 @@ public final class SQLiteStore: DirectoryStore {
         let checkpointer = try connection(to: path, "checkpointing", settings: "PRAGMA synchronous = NORMAL")
         return SQLiteStore(
             path: path, writer: writer, readers: readers, checkpointer: checkpointer, lock: lock, sharing: sharing,
-            deferredFlushDelay: deferredFlushDelay, logger: logger)
+            deferredFlushDelay: deferredFlushDelay, transientDelay: transientDelay, logger: logger)
     }
 
     /// Another connection to the file, with its `settings` (pragmas) applied.
@@ -170,9 +184,13 @@ public final class SQLiteStore: DirectoryStore {
         }
     }
 
-    /// Closes the database after the writes already queued (each is committed or fails). Later calls
-    /// fail with `closed`; closing twice is harmless.
+    /// Closes the database after the writes already queued (each is committed or fails) and the
+    /// transient writes held. Later calls fail with `closed`; closing twice is harmless.
     public func close() async throws(DirectoryError) {
+        if let transient {
+            transient.close()
+            await flushTransient()
+        }
         await writer.close()
         for reader in readers { reader.connection.withLock { $0 = nil } }
         ephemeralCache?.removeAll()
@@ -426,6 +444,7 @@ public final class SQLiteStore: DirectoryStore {
 
     /// See ``DirectoryStore/ephemeral(namespace:key:now:)``.
     public func ephemeral(namespace: String, key: String, now: Date) async throws(DirectoryError) -> Data? {
+        if let held = transient?.lookup(namespace: namespace, key: key, now: now) { return held }
         var ticket: EphemeralCache.Ticket?
         if let ephemeralCache {
             switch ephemeralCache.lookup(namespace: namespace, key: key, now: now) {
@@ -452,17 +471,71 @@ public final class SQLiteStore: DirectoryStore {
     }
 
     /// See ``DirectoryStore/writeEphemeral(_:durability:)``: one write of the group commit, so its
-    /// statements share a savepoint (or, alone, a transaction of their own).
+    /// statements share a savepoint (or, alone, a transaction of their own). A transient write is held
+    /// in memory (``TransientWrites``) when this process has the file to itself, else it is deferred.
     public func writeEphemeral(_ writes: [EphemeralWrite], durability: Durability) async throws(DirectoryError) {
-        try await apply(writes, "write ephemeral entries", durability: durability)
+        guard durability == .transient else { return try await apply(writes, "write ephemeral entries", durability: durability) }
+        guard let transient else { return try await apply(writes, "write ephemeral entries", durability: .deferred) }
+        switch transient.hold(writes) {
+        case nil: throw writer.closed("write ephemeral entries")
+        case .scheduled?: break
+        case .afterDelay?: scheduleTransientFlush(after: transientDelay)
+        case .now?: scheduleTransientFlush(after: .zero)
+        }
     }
 
     private func apply(_ writes: [EphemeralWrite], _ action: String, durability: Durability = .durable) async throws(DirectoryError) {
         let ephemeralCache = self.ephemeralCache
+        let transient = self.transient
         try await writer.write(action, atomic: writes.count > 1, durability: durability, committed: { ephemeralCache?.remember(writes) }) {
             connection in
             ephemeralCache?.forget(writes)
-            try Self.apply(writes, on: connection)
+            try Self.apply(writes, on: connection, replacingHeld: writes, in: transient)
+        }
+    }
+
+    private func scheduleTransientFlush(after delay: Duration) {
+        Task {
+            try? await Task.sleep(for: delay)
+            await flushTransient()
+        }
+    }
+
+    /// Commits the transient writes held (in one group write, deferred) and lets go of them; on a
+    /// failure they stay held and another flush is scheduled, unless the store is closing.
+    private func flushTransient() async {
+        guard let transient else { return }
+        let ephemeralCache = self.ephemeralCache
+        do {
+            try await writer.write(
+                "write transient ephemeral entries", atomic: true, durability: .deferred,
+                committed: { (entries: [TransientWrites.Entry]) in
+                    ephemeralCache?.remember(entries.map(\.write))
+                    transient.flushed(entries)
+                }
+            ) { connection in
+                let entries = transient.snapshot()
+                try Self.apply(entries.map(\.write), on: connection)
+                return entries
+            }
+        } catch {
+            guard !writer.isClosed else { return }
+            logger.warning("transient ephemeral entries not written; trying again", metadata: ["path": "\(path)", "error": "\(error)"])
+            if transient.hold([]) == .afterDelay { scheduleTransientFlush(after: transientDelay) }  // holds nothing more; asks for a flush
+        }
+    }
+
+    /// Applies `writes` after taking the transient writes held for the keys of `touched` out of
+    /// `transient` (they are replaced), and gives those back when the writes fail.
+    private static func apply(
+        _ writes: [EphemeralWrite], on connection: SQLiteHandle, replacingHeld touched: [EphemeralWrite], in transient: TransientWrites?
+    ) throws {
+        let superseded = transient?.supersede(touched) ?? [:]
+        do {
+            try apply(writes, on: connection)
+        } catch {
+            transient?.restore(superseded)
+            throw error
         }
     }
 
@@ -505,24 +578,34 @@ public final class SQLiteStore: DirectoryStore {
         namespace: String, key: String, value: Data, expiresAt: Date, now: Date, durability: Durability, with writes: [EphemeralWrite]
     ) async throws(DirectoryError) -> Bool {
         let ephemeralCache = self.ephemeralCache
-        let all = [EphemeralWrite.put(namespace: namespace, key: key, value: value, expiresAt: expiresAt)] + writes
+        let transient = self.transient
+        let entry = EphemeralWrite.put(namespace: namespace, key: key, value: value, expiresAt: expiresAt)
+        let all = [entry] + writes
         return try await writer.write(
-            "insert an ephemeral entry", atomic: !writes.isEmpty, durability: durability,
+            "insert an ephemeral entry", atomic: !writes.isEmpty, durability: durability == .durable ? .durable : .deferred,
             committed: { written in if written { ephemeralCache?.remember(all) } }
         ) { connection in
             ephemeralCache?.forget(all)
             var written = false
-            try connection.query(
-                """
-                INSERT INTO ephemeral (namespace, key, value, expires_at) VALUES (?, ?, ?, ?)
-                ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
-                WHERE ephemeral.expires_at <= ?
-                RETURNING 1 AS written
-                """,
-                [.text(namespace), .text(key), .blob(value), .real(expiresAt.timeIntervalSince1970), .real(now.timeIntervalSince1970)]
-            ) { _ in written = true }
-            if written { try Self.apply(writes, on: connection) }
-            return written
+            switch transient?.lookup(namespace: namespace, key: key, now: now) {
+            case .some(.some): return false  // a live entry is held, not yet in the file
+            case .some(nil):  // held deleted or expired: whatever the file has is gone
+                try Self.apply([entry], on: connection)
+                written = true
+            case nil:
+                try connection.query(
+                    """
+                    INSERT INTO ephemeral (namespace, key, value, expires_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
+                    WHERE ephemeral.expires_at <= ?
+                    RETURNING 1 AS written
+                    """,
+                    [.text(namespace), .text(key), .blob(value), .real(expiresAt.timeIntervalSince1970), .real(now.timeIntervalSince1970)]
+                ) { _ in written = true }
+            }
+            guard written else { return false }
+            try Self.apply(writes, on: connection, replacingHeld: all, in: transient)
+            return true
         }
     }
 
@@ -793,7 +876,7 @@ private final class Writer: @unchecked Sendable {
             if write.durability == .durable, case .success = result {
                 durable.append((write.continuation, result))
             } else {
-                deferred = deferred || write.durability == .deferred
+                deferred = deferred || write.durability != .durable
                 write.continuation.resume(returning: result)
             }
         }

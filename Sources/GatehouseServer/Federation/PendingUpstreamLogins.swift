@@ -29,12 +29,13 @@ struct PendingUpstreamLogins: Sendable {
     let store: any DirectoryStore
 
     /// Keeps `pending` under `token` until the answer comes back or the lifetime ends. Like the login
-    /// transaction it belongs to, it is a ``Durability/deferred`` write.
+    /// transaction it belongs to, it is a ``Durability/transient`` write: an answer that comes back
+    /// within the store's transient delay takes it before it reaches the file.
     func save(_ pending: PendingUpstreamLogin, token: String, now: Date) async throws {
         let entry = EphemeralWrite.put(
             namespace: Self.namespace, key: Tokens.digest(token), value: try RecordJSON.encoder.encode(pending),
             expiresAt: now.addingTimeInterval(Self.lifetime))
-        try await store.writeEphemeral([entry], durability: .deferred)
+        try await store.writeEphemeral([entry], durability: .transient)
     }
 
     /// The pending login `token` stands for, removed from the store; nil when unknown, expired or

@@ -40,13 +40,14 @@ public struct LoginTransactionStore: Sendable {
         return now < transaction.expiresAt ? .found(transaction) : .expired(transaction)
     }
 
-    /// Writes (creates or replaces) a transaction. The write is ``Durability/deferred``: a login in
-    /// progress that a power cut loses is simply started again.
+    /// Writes (creates or replaces) a transaction. The write is ``Durability/transient``: a login that
+    /// finishes within the store's transient delay never reaches the file (its end deletes the
+    /// transaction), and a login in progress that a crash loses is simply started again.
     public func save(_ transaction: LoginTransaction) async throws {
         let data = try RecordJSON.encoder.encode(transaction)
         try await store.writeEphemeral(
             [.put(namespace: Self.namespace, key: transaction.id.rawValue, value: data, expiresAt: transaction.expiresAt.addingTimeInterval(Self.grace))],
-            durability: .deferred)
+            durability: .transient)
         recent.remember(transaction, transaction.id.rawValue, storedAs: data)
     }
 

@@ -67,7 +67,7 @@ public struct TokenService: Sendable {
             request: request, session: session,
             subject: SubjectIdentifier.subject(for: session.user, client: client, salt: configuration.pairwiseSalt),
             grantID: randomToken(now: now), issuedAt: now)
-        try await tokens.put(record, namespace: TokenStore.codes, key: TokenStore.key(of: code), expiresAt: now + configuration.codeLifetime)
+        try await tokens.putTransient(record, namespace: TokenStore.codes, key: TokenStore.key(of: code), expiresAt: now + configuration.codeLifetime)
         return code
     }
 
@@ -103,9 +103,10 @@ public struct TokenService: Sendable {
 
     /// RFC 6749 §4.1.3, RFC 7636 §4.6, RFC 9700 §4.2.4.
     ///
-    /// The code is marked used in the same commit that stores the tokens it is exchanged for:
-    /// of two concurrent redemptions exactly one issues, and a used code found later (by anyone, however
-    /// long after the code itself expired) is a replay that revokes what it issued.
+    /// The code is marked used in the same commit that stores the tokens it is exchanged for and
+    /// deletes the code itself: of two concurrent redemptions exactly one issues, and a used code found
+    /// later (by anyone, however long after the code itself expired) is a replay that revokes what it
+    /// issued.
     private func redeemCode(_ reader: ParameterReader, client: OIDCClient, now: Date) async throws(OAuthError) -> TokenResponse {
         guard let code = try read(reader, "code", 512) else { throw .invalidRequest("the request has no code") }
         guard let redirectURI = try read(reader, "redirect_uri", 2_048) else { throw .invalidRequest("the request has no redirect_uri") }
@@ -121,7 +122,8 @@ public struct TokenService: Sendable {
             throw .invalidGrant("the authorization code was issued to another client")
         }
         let spent = Spending(
-            namespace: TokenStore.usedCodes, key: key, value: Data(record.grantID.utf8), expiresAt: now + configuration.grantLifetime)
+            namespace: TokenStore.usedCodes, key: key, value: Data(record.grantID.utf8), expiresAt: now + configuration.grantLifetime,
+            deleting: (TokenStore.codes, key))
         do throws(OAuthError) {
             guard redirectURI == record.request.redirectURI else {
                 throw .invalidGrant("redirect_uri differs from the one of the authorization request")
@@ -129,7 +131,10 @@ public struct TokenService: Sendable {
             try checkPKCE(verifier: verifier, challenge: record.request.codeChallenge)
         } catch {
             // The code is spent all the same: a failed check does not leave it open to more guesses.
-            guard try await tokens.claim(namespace: spent.namespace, key: key, value: spent.value, expiresAt: spent.expiresAt, now: now) else {
+            guard
+                try await tokens.claim(
+                    namespace: spent.namespace, key: key, value: spent.value, expiresAt: spent.expiresAt, now: now, deleting: spent.deleting)
+            else {
                 try await revokeReplayedCode(grantID: record.grantID, now: now)
             }
             throw error
@@ -183,6 +188,9 @@ public struct TokenService: Sendable {
         let key: String
         let value: Data
         let expiresAt: Date
+        /// The record deleted with the marker: a code, which the marker (holding its grant id) replaces;
+        /// nil for a refresh token, whose record reuse detection still reads.
+        var deleting: (namespace: String, key: String)? = nil
     }
 
     /// Spends a code or refresh token and issues what it is exchanged for: a new access token (and
@@ -233,7 +241,7 @@ public struct TokenService: Sendable {
         let idToken = try await signIDToken(payload, algorithm: client.idTokenAlgorithm)
         let first = try await tokens.claim(
             namespace: spending.namespace, key: spending.key, value: spending.value, expiresAt: spending.expiresAt, now: now, issuing: records,
-            durability: .deferred)
+            deleting: spending.deleting, durability: .deferred)
         guard first else { return nil }
         return TokenResponse(
             accessToken: accessToken, expiresIn: max(0, Int(accessExpiry.timeIntervalSince(now))), idToken: idToken,

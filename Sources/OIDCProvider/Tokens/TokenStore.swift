@@ -44,15 +44,12 @@ struct TokenStore: Sendable {
     /// A record to store: its value, where, and until when.
     typealias Entry = (record: any Encodable & Sendable, namespace: String, key: String, expiresAt: Date)
 
-    func put(_ record: some Encodable & Sendable, namespace: String, key: String, expiresAt: Date) async throws(OAuthError) {
-        try await put([(record, namespace, key, expiresAt)])
-    }
-
-    /// Writes several records in one atomic store write. The write is ``Durability/deferred``: a code
-    /// that a power cut loses is only unknown afterwards (its holder signs in again).
-    func put(_ records: [Entry]) async throws(OAuthError) {
-        let (writes, encoded) = try Self.encode(records)
-        try await run { try await store.writeEphemeral(writes, durability: .deferred) }
+    /// Writes a record ``Durability/transient``ly: a code, which its redemption deletes, usually within
+    /// the store's transient delay, so that it never reaches the file; a code that a crash loses is only
+    /// unknown afterwards (its holder signs in again).
+    func putTransient(_ record: some Encodable & Sendable, namespace: String, key: String, expiresAt: Date) async throws(OAuthError) {
+        let (writes, encoded) = try Self.encode([(record, namespace, key, expiresAt)])
+        try await run { try await store.writeEphemeral(writes, durability: .transient) }
         remember(encoded)
     }
 
@@ -60,19 +57,25 @@ struct TokenStore: Sendable {
     /// caller's `records` (the tokens a redemption issues) are written in the same commit as the
     /// marker, so a marker never exists without its tokens nor tokens without their marker, even after
     /// a power cut; a later caller writes nothing.
-    /// - Parameter durability: `durable` (the default) for a marker whose loss would let something be
-    ///   used twice on its own (a client assertion, a revocation); `deferred` for a redemption, whose
-    ///   tokens a power cut loses with the marker.
+    /// - Parameters:
+    ///   - durability: `durable` (the default) for a marker whose loss would let something be used
+    ///     twice on its own (a client assertion, a revocation); `deferred` for a redemption, whose
+    ///     tokens a power cut loses with the marker.
+    ///   - deleting: A record the first caller deletes in the same commit (the code it spends).
     func claim(
         namespace: String, key: String, value: Data = Data(), expiresAt: Date, now: Date, issuing records: [Entry] = [],
-        durability: Durability = .durable
+        deleting deleted: (namespace: String, key: String)? = nil, durability: Durability = .durable
     ) async throws(OAuthError) -> Bool {
-        let (writes, encoded) = try Self.encode(records)
+        var (writes, encoded) = try Self.encode(records)
+        if let deleted { writes.append(.delete(namespace: deleted.namespace, key: deleted.key)) }
         let first = try await run {
             try await store.insertEphemeralIfAbsent(
                 namespace: namespace, key: key, value: value, expiresAt: expiresAt, now: now, durability: durability, with: writes)
         }
-        if first { remember(encoded) }
+        if first {
+            remember(encoded)
+            if let deleted { recent.forget(Self.cacheKey(deleted.namespace, deleted.key)) }
+        }
         return first
     }
 

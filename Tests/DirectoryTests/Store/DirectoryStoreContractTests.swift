@@ -242,6 +242,22 @@ struct DirectoryStoreContractTests {
         }
     }
 
+    @Test("a transient write is read back at once, replaced by later writes, and seen by insert-if-absent", arguments: StoreKind.allCases)
+    func transientWrites(_ kind: StoreKind) async throws {
+        try await kind.withStore { store async throws in
+            let expiry = now.addingTimeInterval(300)
+            try await store.writeEphemeral([.put(namespace: "code", key: "c", value: Data([1]), expiresAt: expiry)], durability: .transient)
+            #expect(try await store.ephemeral(namespace: "code", key: "c", now: now) == Data([1]))
+            #expect(try await !store.insertEphemeralIfAbsent(namespace: "code", key: "c", value: Data([2]), expiresAt: expiry, now: now))
+            try await store.writeEphemeral([.put(namespace: "code", key: "c", value: Data([3]), expiresAt: expiry)], durability: .transient)
+            #expect(try await store.ephemeral(namespace: "code", key: "c", now: now) == Data([3]))
+            #expect(try await store.insertEphemeralIfAbsent(
+                namespace: "code-used", key: "c", value: Data(), expiresAt: expiry, now: now, durability: .deferred,
+                with: [.delete(namespace: "code", key: "c")]))
+            #expect(try await store.ephemeral(namespace: "code", key: "c", now: now) == nil)
+        }
+    }
+
     @Test("insert-if-absent refuses a live entry and takes over an expired one", arguments: StoreKind.allCases)
     func insertIfAbsent(_ kind: StoreKind) async throws {
         try await kind.withStore { store async throws in
