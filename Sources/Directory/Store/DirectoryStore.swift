@@ -142,19 +142,20 @@ extension DirectoryStore {
     }
 }
 
-/// When a write returns: once it would survive a power cut, or as soon as it is committed.
+/// When a write returns: once it would survive a power cut, as soon as it is committed, or at once.
 ///
-/// Every write is committed before it returns — atomic, visible to every reader on every node, and
-/// kept if the process crashes. The difference is the operating system's cache: a `deferred` write
-/// may still be only there for a few milliseconds (the SQLite store flushes it within 10 ms), so a
-/// power cut or a kernel crash in that moment can lose it (never half of it, and never a write that
-/// was committed before a `durable` one that returned: the log is flushed in order). Choose
-/// `deferred` where losing the write only makes someone start again or undoes it whole: a login
-/// transaction in progress, an SSO session being created, a code being issued, a code or refresh
-/// token being redeemed (its used-marker and the tokens it issued are one write, lost together).
-/// What a security decision rests on by itself — a replay marker with nothing issued beside it (a
-/// SAML assertion ID, a client assertion `jti`, a TOTP step), a revocation, a logout, an account or
-/// credential change — is `durable`.
+/// A `durable` or `deferred` write is committed before it returns — atomic, visible to every reader
+/// on every node, and kept if the process crashes. The difference is the operating system's cache: a
+/// `deferred` write may still be only there for a few milliseconds (the SQLite store flushes it within
+/// 10 ms), so a power cut or a kernel crash in that moment can lose it (never half of it, and never a
+/// write that was committed before a `durable` one that returned: the log is flushed in order). Choose
+/// `deferred` where losing the write only makes someone start again or undoes it whole: an SSO session
+/// being created, a code or refresh token being redeemed (its used-marker and the tokens it issued are
+/// one write, lost together). A `transient` write may not even be committed yet when it returns (see
+/// there): for what is usually deleted again within seconds — a code being issued, a login
+/// transaction in progress. What a security decision rests on by itself — a replay marker with
+/// nothing issued beside it (a SAML assertion ID, a client assertion `jti`, a TOTP step), a
+/// revocation, a logout, an account or credential change — is `durable`.
 public enum Durability: Sendable, Hashable {
     /// Returns once the write is on stable storage.
     case durable
