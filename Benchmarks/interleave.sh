@@ -3,7 +3,8 @@
 # machine whose speed drifts between runs, runs of A and B side by side say more than a run of each.
 # Each run starts a fresh server (a new SQLite file) on SERVER_CPUS, drives it with `gatehouse-load`
 # on DRIVER_CPUS, and prints the driver's RESULT line prefixed with the binary's name; when `perf` is
-# installed, also the server's context switches per operation over 4 s in the middle of the run.
+# installed, also the server's context switches per operation over 4 s in the middle of the run, and
+# the bytes it handed to write(2)/pwrite(2) per operation meanwhile (responses, log lines, SQLite's WAL).
 #
 #   cp .build/release/gatehouse /tmp/gatehouse-before    # build and copy each version to compare
 #   Benchmarks/interleave.sh /tmp/gatehouse-before /tmp/gatehouse-after
@@ -42,13 +43,16 @@ run() {
     start_server taskset -c "$SERVER_CPUS" "$binary" serve
     taskset -c "$DRIVER_CPUS" "$LOAD" run --scenario "$SCENARIO" --alg "$ALG" --server "http://127.0.0.1:$PORT" \
         --setup "$SETUP" --clients "$CLIENTS" --duration "$DURATION" --warmup 2s --server-pid "$SERVER" >"$WORK/driver.log" 2>&1 &
-    local driver=$! switches=""
+    local driver=$! switches="" written=""
     if command -v perf >/dev/null; then
         # After the driver's preparation (the SSO and refresh scenarios first log their users in and
         # wait for a fresh TOTP step), 4 s into the measured part.
         for _ in $(seq 600); do grep -q "warm-up begins" "$WORK/driver.log" 2>/dev/null && break; sleep 0.1; done
         sleep 6
+        local written_before
+        written_before=$(awk '/^wchar/ { print $2 }' "/proc/$SERVER/io")
         switches=$(perf stat -x, -e context-switches -p "$SERVER" -- sleep 4 2>&1 | awk -F, '/context-switches/ { print $1 }')
+        written=$(( $(awk '/^wchar/ { print $2 }' "/proc/$SERVER/io") - written_before ))
     fi
     wait "$driver" || { cat "$WORK/driver.log"; exit 1; }
     local result
@@ -57,6 +61,7 @@ run() {
         local rate
         rate=$(echo "$result" | sed -n 's/.*per_s=\([0-9.]*\).*/\1/p')
         result="$result context_switches_per_op=$(awk -v s="$switches" -v r="$rate" 'BEGIN { printf "%.1f", s / 4 / r }')"
+        result="$result written_kb_per_op=$(awk -v w="$written" -v r="$rate" 'BEGIN { printf "%.1f", w / 1024 / 4 / r }')"
     fi
     echo "$(basename "$binary") $result"
     stop_server
