@@ -39,7 +39,7 @@ extension TokenService {
             throw .invalidGrant("the user can no longer sign in")
         }
         let response = try await issueTokens(
-            client: client, grantID: record.grantID, grant: grant, storingGrant: false, scopes: scopes, nonce: nil,
+            client: client, grantID: record.grantID, grant: grant, scopes: scopes, nonce: nil,
             spending: Spending(namespace: TokenStore.usedRefreshTokens, key: key, value: Data(), expiresAt: record.grantExpiresAt), now: now)
         guard let response else { try await revokeFamily(record, reason: "refresh token reused", now: now) }
         return response

@@ -66,7 +66,7 @@ public struct TokenService: Sendable {
         let record = CodeRecord(
             request: request, session: session,
             subject: SubjectIdentifier.subject(for: session.user, client: client, salt: configuration.pairwiseSalt),
-            grantID: randomToken(now: now), issuedAt: now)
+            grantID: TokenStore.key(of: code), issuedAt: now)
         try await tokens.putTransient(record, namespace: TokenStore.codes, key: TokenStore.key(of: code), expiresAt: now + configuration.codeLifetime)
         return code
     }
@@ -103,10 +103,10 @@ public struct TokenService: Sendable {
 
     /// RFC 6749 §4.1.3, RFC 7636 §4.6, RFC 9700 §4.2.4.
     ///
-    /// The code is marked used in the same commit that stores the tokens it is exchanged for and
-    /// deletes the code itself: of two concurrent redemptions exactly one issues, and a used code found
-    /// later (by anyone, however long after the code itself expired) is a replay that revokes what it
-    /// issued.
+    /// The grant a code is exchanged for is stored under the code's key (``TokenStore/key(of:)``, the
+    /// code's grant id) only if no grant is there yet, in the same commit that stores its tokens and
+    /// deletes the code: that insertion spends the code. Of two concurrent redemptions exactly one
+    /// issues, and a used code presented again while its grant lives is a replay that revokes the grant.
     private func redeemCode(_ reader: ParameterReader, client: OIDCClient, now: Date) async throws(OAuthError) -> TokenResponse {
         guard let code = try read(reader, "code", 512) else { throw .invalidRequest("the request has no code") }
         guard let redirectURI = try read(reader, "redirect_uri", 2_048) else { throw .invalidRequest("the request has no redirect_uri") }
@@ -121,40 +121,45 @@ public struct TokenService: Sendable {
             try await revokeIfReplayed(codeKey: key, now: now)
             throw .invalidGrant("the authorization code was issued to another client")
         }
-        let spent = Spending(
-            namespace: TokenStore.usedCodes, key: key, value: Data(record.grantID.utf8), expiresAt: now + configuration.grantLifetime,
-            deleting: (TokenStore.codes, key))
+        let scopes = record.request.scopes
+        let grant = GrantRecord(
+            clientID: client.id, scopes: scopes, session: record.session, subject: record.subject, issuedAt: now,
+            expiresAt: now + (scopes.contains(Scope.offlineAccess) ? configuration.grantLifetime : configuration.accessTokenLifetime))
+        let spending = Spending(
+            namespace: TokenStore.grants, key: record.grantID, value: try TokenStore.encoded(grant), expiresAt: grant.expiresAt,
+            also: [.delete(namespace: TokenStore.codes, key: key)])
         do throws(OAuthError) {
             guard redirectURI == record.request.redirectURI else {
                 throw .invalidGrant("redirect_uri differs from the one of the authorization request")
             }
             try checkPKCE(verifier: verifier, challenge: record.request.codeChallenge)
         } catch {
-            // The code is spent all the same: a failed check does not leave it open to more guesses.
+            // The code is spent all the same, its grant stored revoked: a failed check does not leave it
+            // open to more guesses, and an exchange of the same code at the same moment is a replay.
+            let revoked = EphemeralWrite.put(
+                namespace: TokenStore.revokedGrants, key: record.grantID, value: Data("code spent by a failed check".utf8),
+                expiresAt: grant.expiresAt)
             guard
                 try await tokens.claim(
-                    namespace: spent.namespace, key: key, value: spent.value, expiresAt: spent.expiresAt, now: now, deleting: spent.deleting)
+                    namespace: spending.namespace, key: spending.key, value: spending.value, expiresAt: spending.expiresAt, now: now,
+                    also: spending.also + [revoked])
             else {
                 try await revokeReplayedCode(grantID: record.grantID, now: now)
             }
             throw error
         }
-        let scopes = record.request.scopes
-        let grant = GrantRecord(
-            clientID: client.id, scopes: scopes, session: record.session, subject: record.subject, issuedAt: now,
-            expiresAt: now + (scopes.contains(Scope.offlineAccess) ? configuration.grantLifetime : configuration.accessTokenLifetime))
         let response = try await issueTokens(
-            client: client, grantID: record.grantID, grant: grant, storingGrant: true, scopes: scopes, nonce: record.request.nonce,
-            spending: spent, now: now)
+            client: client, grantID: record.grantID, grant: grant, scopes: scopes, nonce: record.request.nonce, spending: spending, now: now)
         // Used already, or lost a race with a concurrent redemption of the same code: a replay.
         guard let response else { try await revokeReplayedCode(grantID: record.grantID, now: now) }
         return response
     }
 
-    /// A used code is a replay whoever presents it: revokes its grant and throws.
+    /// A used code (its grant is stored under its key) is a replay whoever presents it: revokes its
+    /// grant and throws.
     private func revokeIfReplayed(codeKey: String, now: Date) async throws(OAuthError) {
-        if let grant = try await tokens.value(namespace: TokenStore.usedCodes, key: codeKey, now: now) {
-            try await revokeReplayedCode(grantID: String(decoding: grant, as: UTF8.self), now: now)
+        if try await tokens.value(namespace: TokenStore.grants, key: codeKey, now: now) != nil {
+            try await revokeReplayedCode(grantID: codeKey, now: now)
         }
     }
 
@@ -188,17 +193,17 @@ public struct TokenService: Sendable {
         let key: String
         let value: Data
         let expiresAt: Date
-        /// The record deleted with the marker: a code, which the marker (holding its grant id) replaces;
-        /// nil for a refresh token, whose record reuse detection still reads.
-        var deleting: (namespace: String, key: String)? = nil
+        /// Other writes made with the marker: the deletion of the code a grant spends (a refresh
+        /// token's record stays, for reuse detection).
+        var also: [EphemeralWrite] = []
     }
 
     /// Spends a code or refresh token and issues what it is exchanged for: a new access token (and
     /// refresh token when the grant has `offline_access`) and the signed ID token, with the claims of
     /// `grant`.
     ///
-    /// The marker, the tokens and (`storingGrant`, for a code) the grant are one store write, so a
-    /// marker that is set has its tokens and tokens never outlive their marker: a code or refresh
+    /// The marker (for a code, its grant), and the tokens are one store write, so a marker that is
+    /// set has its tokens and tokens never outlive their marker: a code or refresh
     /// token yields at most one live set of tokens, even across a crash. The write is
     /// ``Durability/deferred`` (committed, and on disk within the store's flush delay): a power cut
     /// in that moment loses the marker and the tokens together, and the code or token may then be
@@ -209,7 +214,7 @@ public struct TokenService: Sendable {
     /// - Returns: The response, or nil when the marker was already set (a replay, or a concurrent
     ///   redemption that won): then nothing was issued.
     func issueTokens(
-        client: OIDCClient, grantID: String, grant: GrantRecord, storingGrant: Bool, scopes: [String], nonce: String?,
+        client: OIDCClient, grantID: String, grant: GrantRecord, scopes: [String], nonce: String?,
         spending: Spending, now: Date
     ) async throws(OAuthError) -> TokenResponse? {
         let accessToken = randomToken(now: now)
@@ -220,7 +225,6 @@ public struct TokenService: Sendable {
                 TokenStore.accessTokens, TokenStore.key(of: accessToken), accessExpiry
             )
         ]
-        if storingGrant { records.append((grant, TokenStore.grants, grantID, grant.expiresAt)) }
         var refreshToken: String?
         if grant.scopes.contains(Scope.offlineAccess) {
             let token = randomToken(now: now)
@@ -241,7 +245,7 @@ public struct TokenService: Sendable {
         let idToken = try await signIDToken(payload, algorithm: client.idTokenAlgorithm)
         let first = try await tokens.claim(
             namespace: spending.namespace, key: spending.key, value: spending.value, expiresAt: spending.expiresAt, now: now, issuing: records,
-            deleting: spending.deleting, durability: .deferred)
+            also: spending.also, durability: .deferred)
         guard first else { return nil }
         return TokenResponse(
             accessToken: accessToken, expiresIn: max(0, Int(accessExpiry.timeIntervalSince(now))), idToken: idToken,

@@ -7,9 +7,8 @@ import Foundation
 ///
 /// | namespace | key | value | expires |
 /// |---|---|---|---|
-/// | `oidc.code` | SHA-256(code) | ``CodeRecord`` | code lifetime |
-/// | `oidc.code-used` | SHA-256(code) | grant id | grant lifetime |
-/// | `oidc.grant` | grant id | ``GrantRecord`` | end of the grant |
+/// | `oidc.code` | SHA-256(code) | ``CodeRecord`` | code lifetime, or until redeemed |
+/// | `oidc.grant` | grant id: SHA-256(code) of the code it was exchanged for | ``GrantRecord`` | end of the grant |
 /// | `oidc.access-token` | SHA-256(token) | ``AccessTokenRecord`` | access token lifetime |
 /// | `oidc.refresh-token` | SHA-256(token) | ``RefreshTokenRecord`` | end of its grant |
 /// | `oidc.refresh-used` | SHA-256(token) | empty | end of its grant |
@@ -19,7 +18,6 @@ import Foundation
 /// Single use is `insertEphemeralIfAbsent`: of two concurrent redemptions exactly one wins, on any node.
 struct TokenStore: Sendable {
     static let codes = "oidc.code"
-    static let usedCodes = "oidc.code-used"
     static let grants = "oidc.grant"
     static let accessTokens = "oidc.access-token"
     static let refreshTokens = "oidc.refresh-token"
@@ -61,22 +59,31 @@ struct TokenStore: Sendable {
     ///   - durability: `durable` (the default) for a marker whose loss would let something be used
     ///     twice on its own (a client assertion, a revocation); `deferred` for a redemption, whose
     ///     tokens a power cut loses with the marker.
-    ///   - deleting: A record the first caller deletes in the same commit (the code it spends).
+    ///   - also: Writes of the first caller's commit beside the records (the deletion of the code a
+    ///     grant spends, a revocation).
     func claim(
         namespace: String, key: String, value: Data = Data(), expiresAt: Date, now: Date, issuing records: [Entry] = [],
-        deleting deleted: (namespace: String, key: String)? = nil, durability: Durability = .durable
+        also: [EphemeralWrite] = [], durability: Durability = .durable
     ) async throws(OAuthError) -> Bool {
-        var (writes, encoded) = try Self.encode(records)
-        if let deleted { writes.append(.delete(namespace: deleted.namespace, key: deleted.key)) }
+        let (writes, encoded) = try Self.encode(records)
         let first = try await run {
             try await store.insertEphemeralIfAbsent(
-                namespace: namespace, key: key, value: value, expiresAt: expiresAt, now: now, durability: durability, with: writes)
+                namespace: namespace, key: key, value: value, expiresAt: expiresAt, now: now, durability: durability, with: writes + also)
         }
         if first {
+            for case .delete(let namespace, let key) in also { recent.forget(Self.cacheKey(namespace, key)) }
             remember(encoded)
-            if let deleted { recent.forget(Self.cacheKey(deleted.namespace, deleted.key)) }
         }
         return first
+    }
+
+    /// A record's stored bytes, for a record written as the value of a marker (a grant, which spends its code).
+    static func encoded(_ record: some Encodable) throws(OAuthError) -> Data {
+        do {
+            return try encoder.encode(record)
+        } catch {
+            throw .serverError("cannot encode a record")
+        }
     }
 
     private static func encode(_ records: [Entry]) throws(OAuthError) -> ([EphemeralWrite], [(record: any Sendable, key: String, data: Data)]) {

@@ -73,6 +73,51 @@ struct AuthorizationCodeTests {
         #expect(userinfo?.error == "invalid_token")
     }
 
+    @Test("a redeemed code is deleted with the same write that stores its grant under the code's key")
+    func redemptionReplacesTheCodeByItsGrant() async throws {
+        let code = try await provider.code(for: try provider.request())
+        let key = TokenStore.key(of: code)
+        #expect(try await provider.store.ephemeral(namespace: TokenStore.grants, key: key, now: now) == nil)
+        _ = try await provider.redeem(code)
+        #expect(try await provider.store.ephemeral(namespace: TokenStore.codes, key: key, now: now) == nil)
+        let grant = try #require(try await provider.store.ephemeral(namespace: TokenStore.grants, key: key, now: now))
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        #expect(try decoder.decode(GrantRecord.self, from: grant).subject == "u-alice")
+    }
+
+    @Test("a failed check and an exchange of the same code, in either order or at once, leave no live token")
+    func failedCheckAndExchangeOfOneCode() async throws {
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+        for round in 0..<12 {
+            let code = try await provider.code(for: try provider.request(verifier: verifier))
+            let wrong = String(repeating: "x", count: 43)
+            let order = round % 3  // 0: the exchange first, 1: the failed check first, 2: both at once
+            var exchange: Result<TokenResponse, OAuthError>
+            if order == 1 {
+                #expect(await oauthError { try await provider.redeem(code, verifier: wrong) }?.error == "invalid_grant")
+            }
+            if order == 2 {
+                async let failed = oauthError { try await provider.redeem(code, verifier: wrong) }
+                do throws(OAuthError) { exchange = .success(try await provider.redeem(code, verifier: verifier)) } catch { exchange = .failure(error) }
+                #expect(await failed?.error == "invalid_grant")
+            } else {
+                do throws(OAuthError) { exchange = .success(try await provider.redeem(code, verifier: verifier)) } catch { exchange = .failure(error) }
+            }
+            if order == 0 {
+                #expect(await oauthError { try await provider.redeem(code, verifier: wrong) }?.error == "invalid_grant")
+            }
+            switch exchange {
+            case .success(let tokens):
+                #expect(order != 1, "the code was spent by the failed check")
+                let userinfo = await oauthError { try await provider.service.userInfo(authorizationHeader: "Bearer \(tokens.accessToken)", now: now) }
+                #expect(userinfo?.error == "invalid_token", "round \(round): the exchange's tokens outlived a second use of the code")
+            case .failure(let error):
+                #expect(error.error == "invalid_grant")
+            }
+        }
+    }
+
     @Test("a code replayed after the code itself expired still revokes its tokens")
     func lateReplayRevokesIssuedTokens() async throws {
         let code = try await provider.code(for: try provider.request())
