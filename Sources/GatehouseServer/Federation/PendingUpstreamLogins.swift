@@ -40,11 +40,12 @@ struct PendingUpstreamLogins: Sendable {
 
     /// The pending login `token` stands for, removed from the store; nil when unknown, expired or
     /// already taken. (Replay of the answer is refused by the assertion replay cache, a durable
-    /// write; this removal is deferred.)
+    /// write; this removal is transient: a pending login taken within the store's transient delay
+    /// never reaches the file.)
     func take(token: String, now: Date) async throws -> PendingUpstreamLogin? {
         let key = Tokens.digest(token)
         guard let data = try await store.ephemeral(namespace: Self.namespace, key: key, now: now) else { return nil }
-        try await store.writeEphemeral([.delete(namespace: Self.namespace, key: key)], durability: .deferred)
+        try await store.writeEphemeral([.delete(namespace: Self.namespace, key: key)], durability: .transient)
         return try RecordJSON.decoder.decode(PendingUpstreamLogin.self, from: data)
     }
 }
