@@ -521,7 +521,7 @@ public final class SQLiteStore: DirectoryStore {
         } catch {
             guard !writer.isClosed else { return }
             logger.warning("transient ephemeral entries not written; trying again", metadata: ["path": "\(path)", "error": "\(error)"])
-            if transient.hold([]) == .afterDelay { scheduleTransientFlush(after: transientDelay) }  // holds nothing more; asks for a flush
+            if transient.retryFlush() { scheduleTransientFlush(after: transientDelay) }
         }
     }
 

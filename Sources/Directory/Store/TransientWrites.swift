@@ -15,7 +15,8 @@ import Synchronization
 /// - A write of the store, when it runs on the writer's queue, takes the keys it touches out of here
 ///   first (``supersede(_:)``), and gives them back if it fails (``restore(_:)``).
 /// - A flush, on the writer's queue, writes what is held (``snapshot()``); after its commit,
-///   ``flushed(_:)`` lets go of each entry that was not written again since.
+///   ``flushed(_:)`` lets go of each entry that was not written again since. A flush that fails leaves
+///   everything held and asks for another (``retryFlush()``).
 final class TransientWrites: Sendable {
     /// Entries held before a flush is made at once instead of after the delay.
     static let flushLimit = 8_192
@@ -126,6 +127,16 @@ final class TransientWrites: Sendable {
             state.isScheduled = false
             state.isUrgent = false
             return state.entries.values.sorted { $0.sequence < $1.sequence }
+        }
+    }
+
+    /// Asks for another flush after one failed: true when the caller must schedule it (something is
+    /// held, no flush is scheduled, the store is not closing).
+    func retryFlush() -> Bool {
+        state.withLock { state in
+            guard !state.isClosed, !state.isScheduled, !state.entries.isEmpty else { return false }
+            state.isScheduled = true
+            return true
         }
     }
 

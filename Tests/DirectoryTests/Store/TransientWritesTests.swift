@@ -139,6 +139,7 @@ struct TransientWritesTests {
         let flushing = held.snapshot()
         #expect(flushing.map(\.write) == [put("a", 1), put("b", 2)], "in the order they were held")
         #expect(held.hold([put("a", 3)]) == .afterDelay, "written again after the snapshot: another flush")
+        #expect(!held.retryFlush(), "a flush is scheduled already")
         held.flushed(flushing)
         #expect(held.count == 1)
         #expect(held.lookup(namespace: "code", key: "a", now: now) == .some(Data([3])))
@@ -156,11 +157,16 @@ struct TransientWritesTests {
         #expect(held.lookup(namespace: "code", key: "a", now: now) == .some(Data([4])))
 
         _ = held.snapshot()
+        #expect(held.retryFlush(), "a failed flush asks for another while something is held")
+        #expect(!held.retryFlush())
+        _ = held.snapshot()
         let many = (0..<TransientWrites.flushLimit).map { put("k\($0)", 0) }
         #expect(held.hold(many) == .now)
         #expect(held.hold([put("more", 0)]) == .scheduled, "one urgent flush at a time")
 
         held.close()
         #expect(held.hold([put("late", 0)]) == nil)
+        _ = held.snapshot()
+        #expect(!held.retryFlush(), "no retry once the store is closing")
     }
 }
