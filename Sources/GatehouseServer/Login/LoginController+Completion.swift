@@ -128,7 +128,8 @@ extension LoginController {
         logger.info(
             "login allowed",
             metadata: [
-                "app": .string(app.rawValue), "user": .string(result.subject.rawValue), "acr": .string(result.acr?.rawValue ?? "none"),
+                "app": .string(app.rawValue), "flow": .string(transaction.state.flow.rawValue), "sso": .stringConvertible(!transaction.authenticatedNow),
+                "user": .string(result.subject.rawValue), "acr": .string(result.acr?.rawValue ?? "none"),
                 "amr": .string(result.amr.joined(separator: " ")), "steps": .string(result.steps.map(\.rawValue).joined(separator: ",")),
             ])
         var response = try await hooks.onAuthenticated(transaction.authorization, session, request)

@@ -136,13 +136,17 @@ public struct LoginController: Sendable {
             request: machine.request, state: machine.state, stage: .flow, csrfToken: Tokens.random(32, from: runtime.random),
             browserBinding: binding, sessionID: sessionContext == nil ? nil : usableSession?.session.sid, authenticatedNow: false,
             hostOrganization: hostOrganization, createdAt: now, expiresAt: now.addingTimeInterval(flow.timeout))
-        record(suspension, app: authorization.clientID, logger: logger)
-        logger.info(
-            "login started",
-            metadata: [
-                "app": .string(authorization.clientID.rawValue), "flow": .string(machine.state.flow.rawValue),
-                "sso": .stringConvertible(sessionContext != nil),
-            ])
+        record(suspension, app: authorization.clientID, flow: machine.state.flow, logger: logger)
+        // A login that finished at once (an SSO session answered it, or it was refused) has its one
+        // line, "login allowed" or "login denied", with the flow.
+        if case .finished = suspension {} else {
+            logger.info(
+                "login started",
+                metadata: [
+                    "app": .string(authorization.clientID.rawValue), "flow": .string(machine.state.flow.rawValue),
+                    "sso": .stringConvertible(sessionContext != nil),
+                ])
+        }
         return transaction
     }
 
@@ -310,15 +314,16 @@ public struct LoginController: Sendable {
         let suspension = try await FlowRunner.advance(&machine, with: event, environment: runtime.environment)
         transaction.state = machine.state
         try await runtime.transactions.save(transaction)
-        record(suspension, app: transaction.authorization.clientID, logger: logger)
+        record(suspension, app: transaction.authorization.clientID, flow: transaction.state.flow, logger: logger)
         return suspension
     }
 
     /// Counts refusals when they happen (successes are counted when the session is created).
-    private func record(_ suspension: FlowSuspension, app: AppID, logger: Logger) {
+    private func record(_ suspension: FlowSuspension, app: AppID, flow: FlowID, logger: Logger) {
         guard case .finished(.deny(let denial)) = suspension else { return }
         runtime.metrics.loginFinished(app: app.rawValue, outcome: "deny", reason: denial.reason)
-        logger.info("login denied", metadata: ["app": .string(app.rawValue), "reason": .string(denial.reason)])
+        logger.info(
+            "login denied", metadata: ["app": .string(app.rawValue), "flow": .string(flow.rawValue), "reason": .string(denial.reason)])
     }
 
     /// Shows or does what the transaction waits on, without new input.

@@ -62,11 +62,19 @@ struct AccessLogTests {
                 page = try await browser.submit(page, [("password", alicePassword)])
                 page = try await browser.submit(page, [("code", try server.totp())])
                 #expect(page.text.hasPrefix("authenticated"))
+                // The same app again: the SSO session answers at once.
+                page = try await browser.authorize("client_id=console&state=state-secret-value-2")
+                #expect(page.text.hasPrefix("authenticated"))
             }
         }
         let records = log.all
+        // One line for each login's start and end; the SSO login, which ended where it began, has only its end.
+        let logins = records.filter { $0.message.hasPrefix("login ") }
+        #expect(logins.map(\.message) == ["login started", "login allowed", "login allowed"])
+        #expect(logins.map { $0.metadata["sso"] } == ["false", "false", "true"])
+        #expect(logins.allSatisfy { $0.metadata["flow"] != nil && $0.metadata["app"] == "console" })
         let requests = records.filter { $0.message == "request" }
-        #expect(requests.count == 4)
+        #expect(requests.count == 5)
         #expect(requests.allSatisfy { $0.metadata["request_id"] == "trace-42" })
         #expect(records.allSatisfy { $0.metadata["hb.request.id"] == nil }, "one request id per line: Hummingbird's is replaced")
         #expect(requests.contains { $0.metadata["path"] == "/login/{id}" && $0.metadata["status"] == "200" })
