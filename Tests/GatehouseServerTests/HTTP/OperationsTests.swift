@@ -81,6 +81,8 @@ struct OperationsTests {
                     #expect(response.headers[.referrerPolicy] == "no-referrer")
                     #expect(response.headers[.xContentTypeOptions] == "nosniff")
                     #expect(response.headers[.cacheControl] == "no-store")
+                    #expect(response.headers[HTTPField.Name("Cross-Origin-Opener-Policy")!] == "same-origin")
+                    #expect(response.headers[.strictTransportSecurity] == nil, "plain http")
                 }
             }
         }

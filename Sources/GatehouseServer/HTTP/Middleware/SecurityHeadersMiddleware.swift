@@ -15,18 +15,24 @@ import Hummingbird
 struct SecurityHeadersMiddleware: RouterMiddleware {
     typealias Context = GatehouseRequestContext
 
+    /// The headers of every response, made (and their values checked) once.
+    static let standardFields = [
+        HTTPField(name: .contentSecurityPolicy, value: ContentSecurityPolicy.standardHeader),
+        HTTPField(name: .frameOptions, value: "DENY"),
+        HTTPField(name: .referrerPolicy, value: "no-referrer"),
+        HTTPField(name: .xContentTypeOptions, value: "nosniff"),
+        HTTPField(name: .crossOriginOpenerPolicy, value: "same-origin"),
+        HTTPField(name: .cacheControl, value: "no-store"),
+    ]
+    /// The header of every response to a client that came over https.
+    static let transportSecurity = HTTPField(name: .strictTransportSecurity, value: "max-age=31536000")
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
-        func setIfAbsent(_ name: HTTPField.Name, _ value: String) {
-            if response.headers[name] == nil { response.headers[name] = value }
+        for field in Self.standardFields where !response.headers.contains(field.name) { response.headers.append(field) }
+        if context.client.scheme == "https", !response.headers.contains(Self.transportSecurity.name) {
+            response.headers.append(Self.transportSecurity)
         }
-        setIfAbsent(.contentSecurityPolicy, ContentSecurityPolicy.standardHeader)
-        setIfAbsent(.frameOptions, "DENY")
-        setIfAbsent(.referrerPolicy, "no-referrer")
-        setIfAbsent(.xContentTypeOptions, "nosniff")
-        setIfAbsent(.crossOriginOpenerPolicy, "same-origin")
-        setIfAbsent(.cacheControl, "no-store")
-        if context.client.scheme == "https" { setIfAbsent(.strictTransportSecurity, "max-age=31536000") }
         return response
     }
 }
