@@ -170,12 +170,27 @@ public enum Durability: Sendable, Hashable {
     case transient
 }
 
+/// Where an ephemeral entry lives: its namespace and key (how the stores index their entries).
+struct EphemeralKey: Hashable, Sendable {
+    let namespace: String
+    let key: String
+}
+
 /// One write of ``DirectoryStore/writeEphemeral(_:durability:)``.
 public enum EphemeralWrite: Sendable, Hashable {
     /// Writes an entry, replacing any entry under the same key (as ``DirectoryStore/putEphemeral(namespace:key:value:expiresAt:)``).
     case put(namespace: String, key: String, value: Data, expiresAt: Date)
     /// Deletes an entry, if there is one (as ``DirectoryStore/deleteEphemeral(namespace:key:)``).
     case delete(namespace: String, key: String)
+}
+
+extension EphemeralWrite {
+    /// The entry this write puts or deletes.
+    var entryKey: EphemeralKey {
+        switch self {
+        case .put(let namespace, let key, _, _), .delete(let namespace, let key): EphemeralKey(namespace: namespace, key: key)
+        }
+    }
 }
 
 extension DirectoryConfig {

@@ -39,11 +39,6 @@ final class EphemeralCache: Sendable {
         fileprivate let retirements: Int
     }
 
-    private struct Key: Hashable {
-        let namespace: String
-        let key: String
-    }
-
     private enum Row {
         /// A row, and its expiry in seconds since 1970 as the file stores it.
         case present(Data, expiresAt: Double)
@@ -54,9 +49,9 @@ final class EphemeralCache: Sendable {
     }
 
     private struct Generations {
-        var current: [Key: Row] = [:]
+        var current: [EphemeralKey: Row] = [:]
         var currentBytes = 0
-        var previous: [Key: Row] = [:]
+        var previous: [EphemeralKey: Row] = [:]
         var retirements = 0
         var hits = 0
     }
@@ -68,7 +63,7 @@ final class EphemeralCache: Sendable {
 
     /// The file's answer for `namespace`/`key` at `now`, when it is known here.
     func lookup(namespace: String, key: String, now: Date) -> Lookup {
-        let wanted = Key(namespace: namespace, key: key)
+        let wanted = EphemeralKey(namespace: namespace, key: key)
         return generations.withLock { generations -> Lookup in
             switch generations.current[wanted] ?? generations.previous[wanted] {
             case nil: return .miss(Ticket(retirements: generations.retirements))
@@ -86,7 +81,7 @@ final class EphemeralCache: Sendable {
     /// Keeps the row a read found in the file after a ``lookup(namespace:key:now:)`` miss, unless a
     /// write touched the key or a generation was retired since.
     func fill(namespace: String, key: String, row: (value: Data, expiresAt: Double)?, ticket: Ticket) {
-        let wanted = Key(namespace: namespace, key: key)
+        let wanted = EphemeralKey(namespace: namespace, key: key)
         generations.withLock { generations in
             guard generations.retirements == ticket.retirements, generations.current[wanted] == nil, generations.previous[wanted] == nil
             else { return }
@@ -114,10 +109,7 @@ final class EphemeralCache: Sendable {
         guard !writes.isEmpty else { return }
         generations.withLock { generations in
             for write in writes {
-                let key: Key
-                switch write {
-                case .put(let namespace, let name, _, _), .delete(let namespace, let name): key = Key(namespace: namespace, key: name)
-                }
+                let key = write.entryKey
                 generations.previous.removeValue(forKey: key)
                 Self.keep(row(write), key, in: &generations)
             }
@@ -139,7 +131,7 @@ final class EphemeralCache: Sendable {
     /// generation; one of a running write lasts far longer than the write (a generation is thousands
     /// of rows), and even without it a read that missed cannot keep its row once the write's own row
     /// is here, nor after a retirement.
-    private static func keep(_ row: Row, _ key: Key, in generations: inout Generations) {
+    private static func keep(_ row: Row, _ key: EphemeralKey, in generations: inout Generations) {
         if generations.current.count >= generationLimit || generations.currentBytes >= generationBytes {
             generations.previous = generations.current
             generations.current = [:]

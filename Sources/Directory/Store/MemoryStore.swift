@@ -4,11 +4,6 @@ import FlowEngine
 /// A ``DirectoryStore`` in memory: for tests, `replay`, and single-process use where nothing must
 /// survive a restart.
 public actor MemoryStore: DirectoryStore {
-    private struct EphemeralKey: Hashable {
-        var namespace: String
-        var key: String
-    }
-
     private var config = DirectoryConfig()
     /// Index into `config.users` by id.
     private var userIndex: [UserID: Int] = [:]

@@ -21,22 +21,6 @@ final class TransientWrites: Sendable {
     /// Entries held before a flush is made at once instead of after the delay.
     static let flushLimit = 8_192
 
-    struct Key: Hashable, Sendable {
-        let namespace: String
-        let key: String
-
-        init(_ write: EphemeralWrite) {
-            switch write {
-            case .put(let namespace, let key, _, _), .delete(let namespace, let key): self.init(namespace: namespace, key: key)
-            }
-        }
-
-        init(namespace: String, key: String) {
-            self.namespace = namespace
-            self.key = key
-        }
-    }
-
     /// A held write and when it was held (a sequence number: a later write of its key has a higher one).
     struct Entry: Sendable {
         let write: EphemeralWrite
@@ -54,7 +38,7 @@ final class TransientWrites: Sendable {
     }
 
     private struct State {
-        var entries: [Key: Entry] = [:]
+        var entries: [EphemeralKey: Entry] = [:]
         var sequence = 0
         var isScheduled = false
         var isUrgent = false
@@ -73,7 +57,7 @@ final class TransientWrites: Sendable {
             guard !state.isClosed else { return nil }
             for write in writes {
                 state.sequence += 1
-                state.entries[Key(write)] = Entry(write: write, sequence: state.sequence)
+                state.entries[write.entryKey] = Entry(write: write, sequence: state.sequence)
             }
             if state.entries.count >= Self.flushLimit, !state.isUrgent {
                 state.isUrgent = true
@@ -90,7 +74,7 @@ final class TransientWrites: Sendable {
     /// when the held write deletes it or has expired at `now`.
     func lookup(namespace: String, key: String, now: Date) -> Data?? {
         state.withLock { state -> Data?? in
-            switch state.entries[Key(namespace: namespace, key: key)]?.write {
+            switch state.entries[EphemeralKey(namespace: namespace, key: key)]?.write {
             case nil: return nil
             case .delete?: return .some(nil)
             case .put(_, _, let value, let expiresAt)?: return .some(expiresAt > now ? value : nil)
@@ -100,12 +84,12 @@ final class TransientWrites: Sendable {
 
     /// Takes out what is held for the keys `writes` touch (a write of them is about to run).
     /// - Returns: What was taken out, for ``restore(_:)`` should that write fail.
-    func supersede(_ writes: [EphemeralWrite]) -> [Key: Entry] {
+    func supersede(_ writes: [EphemeralWrite]) -> [EphemeralKey: Entry] {
         state.withLock { state in
             guard !state.entries.isEmpty else { return [:] }
-            var taken: [Key: Entry] = [:]
+            var taken: [EphemeralKey: Entry] = [:]
             for write in writes {
-                let key = Key(write)
+                let key = write.entryKey
                 if let entry = state.entries.removeValue(forKey: key) { taken[key] = entry }
             }
             return taken
@@ -113,7 +97,7 @@ final class TransientWrites: Sendable {
     }
 
     /// Gives back entries taken out by a write that failed, unless their key was written again since.
-    func restore(_ taken: [Key: Entry]) {
+    func restore(_ taken: [EphemeralKey: Entry]) {
         guard !taken.isEmpty else { return }
         state.withLock { state in
             for (key, entry) in taken where state.entries[key] == nil { state.entries[key] = entry }
@@ -144,7 +128,7 @@ final class TransientWrites: Sendable {
     func flushed(_ entries: [Entry]) {
         state.withLock { state in
             for entry in entries {
-                let key = Key(entry.write)
+                let key = entry.write.entryKey
                 if state.entries[key]?.sequence == entry.sequence { state.entries[key] = nil }
             }
         }

@@ -126,7 +126,7 @@ public struct TokenService: Sendable {
             clientID: client.id, scopes: scopes, session: record.session, subject: record.subject, issuedAt: now,
             expiresAt: now + (scopes.contains(Scope.offlineAccess) ? configuration.grantLifetime : configuration.accessTokenLifetime))
         let spending = Spending(
-            namespace: TokenStore.grants, key: record.grantID, value: try TokenStore.encoded(grant), expiresAt: grant.expiresAt,
+            namespace: TokenStore.grants, key: record.grantID, value: try TokenStore.encoded(grant, as: TokenStore.grants), expiresAt: grant.expiresAt,
             also: [.delete(namespace: TokenStore.codes, key: key)])
         do throws(OAuthError) {
             guard redirectURI == record.request.redirectURI else {

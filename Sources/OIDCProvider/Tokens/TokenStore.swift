@@ -77,12 +77,13 @@ struct TokenStore: Sendable {
         return first
     }
 
-    /// A record's stored bytes, for a record written as the value of a marker (a grant, which spends its code).
-    static func encoded(_ record: some Encodable) throws(OAuthError) -> Data {
+    /// A record's stored bytes (also for a record written as the value of a marker: a grant, which
+    /// spends its code); `kind` names it in the error.
+    static func encoded(_ record: some Encodable, as kind: String = "token") throws(OAuthError) -> Data {
         do {
             return try encoder.encode(record)
         } catch {
-            throw .serverError("cannot encode a record")
+            throw .serverError("cannot encode a \(kind) record")
         }
     }
 
@@ -90,13 +91,9 @@ struct TokenStore: Sendable {
         var writes: [EphemeralWrite] = []
         var encoded: [(record: any Sendable, key: String, data: Data)] = []
         for entry in records {
-            do {
-                let data = try encoder.encode(entry.record)
-                writes.append(.put(namespace: entry.namespace, key: entry.key, value: data, expiresAt: entry.expiresAt))
-                encoded.append((entry.record, cacheKey(entry.namespace, entry.key), data))
-            } catch {
-                throw .serverError("cannot encode a \(entry.namespace) record")
-            }
+            let data = try Self.encoded(entry.record, as: entry.namespace)
+            writes.append(.put(namespace: entry.namespace, key: entry.key, value: data, expiresAt: entry.expiresAt))
+            encoded.append((entry.record, cacheKey(entry.namespace, entry.key), data))
         }
         return (writes, encoded)
     }
