@@ -76,6 +76,13 @@ public struct LoginController: Sendable {
             return try await finish(transaction, result, request: request, context: context, interactive: false)
         }
         try await runtime.transactions.save(transaction)
+        // The flow goes straight to the user's IdP (a login hint or an organization chose it): the
+        // browser goes there now, bound as the page would bind it, one round trip sooner.
+        if case .awaitingUpstream(let upstream) = transaction.state.phase {
+            var response = try await hooks.onUpstream(upstream, transaction.id, request)
+            bind(&response, to: transaction, binding: binding)
+            return response
+        }
         return redirect(to: transaction, binding: binding)
     }
 
@@ -103,15 +110,21 @@ public struct LoginController: Sendable {
         return redirect(to: transaction, binding: binding)
     }
 
-    /// A redirect to the transaction's page that binds it to this browser (a cookie scoped to the page).
+    /// A redirect to the transaction's page that binds it to this browser.
     private func redirect(to transaction: LoginTransaction, binding: String) -> Response {
         var response = Response(status: .seeOther, headers: [.location: "/login/\(transaction.id)"])
+        bind(&response, to: transaction, binding: binding)
+        return response
+    }
+
+    /// Binds the transaction to this browser: a cookie scoped to its page, which every later request
+    /// of the login presents.
+    private func bind(_ response: inout Response, to transaction: LoginTransaction, binding: String) {
         response.setCookie(
             Cookie(
                 name: Self.bindingCookie, value: binding,
                 maxAge: Int(transaction.expiresAt.timeIntervalSince(runtime.clock()) + LoginTransactionStore.grace),
                 path: "/login/\(transaction.id)", secure: runtime.configuration.issuerIsHTTPS, httpOnly: true, sameSite: .lax))
-        return response
     }
 
     /// A new transaction with the flow run as far as it goes without the user; not stored yet (a

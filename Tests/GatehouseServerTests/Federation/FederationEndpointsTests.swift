@@ -121,6 +121,34 @@ struct FederationEndpointsTests {
         }
     }
 
+    @Test("a login hint that the flow sends to the customer's IdP goes there from /authorize, and the login stays bound to the browser")
+    func aLoginHintGoesStraightToTheIdP() async throws {
+        try await Self.withFederation { server, client, _ in
+            var browser = Browser(client)
+            let redirect = try await browser.get("/authorize?client_id=console&login_hint=ada%40acme.test")
+            #expect(redirect.status == .seeOther)
+            let location = try #require(redirect.headers[.location])
+            #expect(location.hasPrefix(Self.ssoURL + "?SAMLRequest="))
+            let bindingCookie = try #require(redirect.headers[values: .setCookie].first { $0.hasPrefix("gatehouse_login=") })
+            #expect(bindingCookie.contains("Path=/login/"))
+            #expect(bindingCookie.contains("HttpOnly"))
+            let parameters = try #require(URLComponents(string: location)?.queryItems)
+            let request = try AuthnRequest(received: try #require(parameters.first { $0.name == "SAMLRequest" }?.value), binding: .httpRedirect)
+            let relayState = try #require(parameters.first { $0.name == "RelayState" }?.value)
+            let issued = try Self.samlIdP().response(to: request, user: Self.user(), now: server.clock.now, randomBytes: Self.bytes(7))
+
+            // The answer posted from another browser goes no further than the login's page.
+            var attacker = Browser(client)
+            let stolen = try await Self.post(&attacker, issued, relayState: relayState)
+            let refused = try await attacker.get(try #require(stolen.headers[.location]))
+            #expect(refused.status == .forbidden)
+            #expect(refused.text.contains("This sign-in belongs to another browser"))
+
+            let done = try await browser.get(try #require(stolen.headers[.location]))
+            #expect(done.text.contains("authenticated app=console sub=u-ada"))
+        }
+    }
+
     @Test func anMFAAuthnContextReachesLoa3ForTheAdminConsole() async throws {
         try await Self.withFederation { server, client, _ in
             var browser = Browser(client)
