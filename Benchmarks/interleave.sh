@@ -11,7 +11,8 @@
 #   ROUNDS=5 SCENARIO=sso ALG=es256 SERVER_CPUS=0,1 DRIVER_CPUS=0,1 Benchmarks/interleave.sh A B
 #
 # Settings (environment): SCENARIO (brokered-saml), ALG (rs256), ROUNDS (3), DURATION (10s), CLIENTS (8),
-# SERVER_CPUS (1), DRIVER_CPUS (0), USERS (600), LOG_N (15), SETUP (as server-load.sh), PORT (18081).
+# SERVER_CPUS (1), DRIVER_CPUS (0), USERS (600), LOG_N (15), SAML_SIGNED (assertion), SETUP (as
+# server-load.sh), PORT (18081).
 # The `perf stat` window starts 6 s after the driver's warm-up begins (2 s of warm-up, then 4 s of the
 # measured part): keep DURATION at 10 s or more.
 set -euo pipefail
@@ -42,7 +43,8 @@ run() {
     WORK=$(mktemp -d /tmp/gatehouse-interleave.XXXXXX)
     start_server taskset -c "$SERVER_CPUS" "$binary" serve
     taskset -c "$DRIVER_CPUS" "$LOAD" run --scenario "$SCENARIO" --alg "$ALG" --server "http://127.0.0.1:$PORT" \
-        --setup "$SETUP" --clients "$CLIENTS" --duration "$DURATION" --warmup 2s --server-pid "$SERVER" >"$WORK/driver.log" 2>&1 &
+        --setup "$SETUP" --clients "$CLIENTS" --duration "$DURATION" --warmup 2s --server-pid "$SERVER" \
+        --saml-signed "${SAML_SIGNED:-assertion}" >"$WORK/driver.log" 2>&1 &
     local driver=$! switches="" written=""
     if command -v perf >/dev/null; then
         # After the driver's preparation (the SSO and refresh scenarios first log their users in and

@@ -11,7 +11,8 @@
 #
 # Settings (environment): SCENARIOS (scenario:alg …), CLIENTS (8), DURATION (20s), WARMUP (3s),
 # USERS (1000), LOG_N (15, the scrypt cost of the users' hashes), DRIVER_THREADS (1, the driver's
-# event-loop threads), SETUP (folder for the generated
+# event-loop threads), SAML_SIGNED (assertion, response or both: what the IdP of a brokered login
+# signs), SETUP (folder for the generated
 # directory; reused when it exists), SERVER_CPUS and DRIVER_CPUS (taskset lists), LOG_LEVEL (info),
 # DATABASE_DIR (where the server's fresh SQLite file goes: /tmp, on the machine's disk; /dev/shm puts it
 # in memory, where fsync costs nothing — a diagnosis, not a durable setup).
@@ -58,7 +59,8 @@ echo "== server pid $SERVER${SERVER_CPUS:+ on CPU $SERVER_CPUS}, log level $LOG_
 for item in $SCENARIOS; do
     echo "== $(uptime)"
     "${DRIVER[@]}" run --scenario "${item%%:*}" --alg "${item##*:}" --server "http://127.0.0.1:$PORT" \
-        --setup "$SETUP" --clients "$CLIENTS" --threads "${DRIVER_THREADS:-1}" --duration "$DURATION" --warmup "$WARMUP" --server-pid "$SERVER"
+        --setup "$SETUP" --clients "$CLIENTS" --threads "${DRIVER_THREADS:-1}" --duration "$DURATION" --warmup "$WARMUP" --server-pid "$SERVER" \
+        --saml-signed "${SAML_SIGNED:-assertion}"
     if ! kill -0 "$SERVER" 2>/dev/null; then
         echo "== the server exited during the run; the end of its log:"
         tail -60 "$WORK/server.log"

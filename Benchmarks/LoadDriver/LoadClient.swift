@@ -10,16 +10,22 @@ enum Scenario: String, CaseIterable, Sendable {
     case token
     /// Complete logins of a new browser: authorize → email → password → TOTP code → code → token.
     case passwordTOTP = "password-totp"
-    /// Complete brokered logins of a new browser: authorize → email (`@acme.test`) → the SAML
-    /// AuthnRequest redirect to the IdP, which the driver answers with a signed Response → POST to the
-    /// ACS with `RelayState` → login page → code → token.
+    /// Complete brokered logins of a new browser, the app knowing the user's email (`login_hint`,
+    /// `@acme.test`): authorize, which sends the browser to the SAML IdP with an AuthnRequest that the
+    /// driver answers with a signed Response → POST to the ACS with `RelayState` → login page → code → token.
     case brokeredSAML = "brokered-saml"
+    /// As `brokered-saml`, but the user types the email on the login page first (two more requests:
+    /// the page and its form).
+    case brokeredSAMLTyped = "brokered-saml-typed"
     /// `GET /healthz`: one request through the server's whole middleware stack and nothing else, the
     /// HTTP floor under every other scenario's requests.
     case httpFloor = "http-floor"
     /// The first half of an SSO login: `GET /authorize` answered by the session with a code, which is
     /// never redeemed (a diagnosis: `sso` less this is the token request's cost).
     case authorizeOnly = "authorize-only"
+
+    /// Whether the driver plays the customer's SAML IdP (and needs no password users).
+    var isBrokered: Bool { self == .brokeredSAML || self == .brokeredSAMLTyped }
 }
 
 /// One of the concurrent clients: a browser with its cookie jar, the app's backend that redeems codes,
@@ -71,7 +77,7 @@ struct LoadClient {
                 throw LoginFailure("no refresh token was issued for offline_access")
             }
             refreshToken = token
-        case .passwordTOTP, .brokeredSAML, .httpFloor:
+        case .passwordTOTP, .brokeredSAML, .brokeredSAMLTyped, .httpFloor:
             break
         }
         browser = fresh
@@ -92,11 +98,13 @@ struct LoadClient {
         case .passwordTOTP:
             var fresh = newBrowser()
             _ = try await passwordLogin(apps.first, in: &fresh)
-        case .brokeredSAML:
+        case .brokeredSAML, .brokeredSAMLTyped:
             var fresh = newBrowser()
             // 10 upstream users per client, provisioned (JIT) on their first login in the warm-up, then returning.
             let user = TestIdentityProvider.user(number * 10 + browsers % 10)
-            let (code, attempt) = try await fresh.authorizationCode(apps.first, scope: scope, user: user, identityProvider: identityProvider)
+            let (code, attempt) = try await fresh.authorizationCode(
+                apps.first, scope: scope, user: user, loginHint: scenario == .brokeredSAML ? user.email : nil,
+                identityProvider: identityProvider)
             _ = try await backend.redeem(code, attempt: attempt, app: apps.first)
         case .authorizeOnly:
             _ = try await browser.authorizationCode(apps.second, scope: scope, user: nil)

@@ -40,12 +40,14 @@ struct AuthorizationAttempt {
     /// `BASE64URL(SHA256(verifier))`.
     var challenge: String { Bytes.base64URL(SHA256.hash(data: Array(verifier.utf8))) }
 
-    /// The `/authorize` URL (path and query) for `app`.
-    func url(_ app: LoadApp, scope: String) -> String {
-        "/authorize?" + FormEncoding.encode([
+    /// The `/authorize` URL (path and query) for `app`, with `login_hint` when the app knows the user's email.
+    func url(_ app: LoadApp, scope: String, loginHint: String? = nil) -> String {
+        var parameters = [
             ("response_type", "code"), ("client_id", app.id), ("redirect_uri", app.redirectURI), ("scope", scope),
             ("state", state), ("nonce", nonce), ("code_challenge", challenge), ("code_challenge_method", "S256"),
-        ], spaceAsPlus: false)
+        ]
+        if let loginHint { parameters.append(("login_hint", loginHint)) }
+        return "/authorize?" + FormEncoding.encode(parameters, spaceAsPlus: false)
     }
 }
 
@@ -97,15 +99,16 @@ extension Browser {
     /// until the server redirects to the app with `code`, `state` and `iss`.
     /// - Parameters:
     ///   - user: Who types the answers; nil when the SSO session must stand in (a page is then a failure).
+    ///   - loginHint: The user's email, when the app knows it (`login_hint`).
     ///   - identityProvider: Who answers when the server sends the browser to the customer IdP (brokered logins).
     ///   - totpStep: Called with the time step of a TOTP code before the code is sent.
     /// - Returns: The code and the attempt (its PKCE verifier).
     mutating func authorizationCode(
-        _ app: LoadApp, scope: String, user: LoadUser?, identityProvider: TestIdentityProvider? = nil,
+        _ app: LoadApp, scope: String, user: LoadUser?, loginHint: String? = nil, identityProvider: TestIdentityProvider? = nil,
         totpStep: (Int64) async -> Void = { _ in }
     ) async throws -> (code: String, attempt: AuthorizationAttempt) {
         let attempt = AuthorizationAttempt()
-        var reply = try await get(attempt.url(app, scope: scope))
+        var reply = try await get(attempt.url(app, scope: scope, loginHint: loginHint))
         for _ in 0..<8 {
             if reply.status == 303, let location = reply.location {
                 if location.hasPrefix(app.redirectURI) {

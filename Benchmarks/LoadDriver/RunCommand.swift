@@ -3,6 +3,7 @@ import Foundation
 import NIOPosix
 
 extension Scenario: ExpressibleByArgument {}
+extension TestIdentityProvider.Signed: ExpressibleByArgument {}
 extension BenchmarkDirectory.Algorithm: ExpressibleByArgument {
     init?(argument: String) { self.init(rawValue: argument.uppercased()) }
 }
@@ -37,6 +38,9 @@ extension GatehouseLoad {
         @Option(help: "Event-loop threads the clients share: one keeps the driver's own thread switches to a minimum (each wake-up serves every ready connection).")
         var threads = 1
 
+        @Option(help: "What the IdP of a brokered login signs in its Response: assertion, response or both.")
+        var samlSigned: TestIdentityProvider.Signed = .assertion
+
         @Option(help: "The server's process id, to report its CPU time per login.")
         var serverPID: Int?
 
@@ -50,14 +54,14 @@ extension GatehouseLoad {
             let warmup = try Self.seconds(warmup)
             let users = try JSONDecoder().decode([LoadUser].self, from: Data(contentsOf: URL(fileURLWithPath: setup + "/users.json")))
             let pool = UserPool(users)
-            let identityProvider = scenario == .brokeredSAML ? try TestIdentityProvider() : nil
+            let identityProvider = scenario.isBrokered ? try TestIdentityProvider(signing: samlSigned) : nil
             let loops = MultiThreadedEventLoopGroup(numberOfThreads: threads)
             var loadClients = try (0..<clients).map {
                 LoadClient(
                     number: $0, scenario: scenario, apps: BenchmarkDirectory.apps(alg), pool: pool, identityProvider: identityProvider,
                     server: server, connection: try HTTPConnection(server: server, eventLoop: loops.next()))
             }
-            if scenario != .brokeredSAML { try await pool.start() }
+            if !scenario.isBrokered { try await pool.start() }
             // The first logins of the SSO and token scenarios, concurrently and not measured.
             loadClients = try await withThrowingTaskGroup(of: LoadClient.self) { group in
                 for client in loadClients {
