@@ -14,20 +14,23 @@ public enum OAuthParameters {
     /// - Parameter text: The encoded pairs, `&`-separated.
     /// - Returns: Every name with its values, in the order given.
     public static func parse(_ text: String) -> [String: [String]] {
-        var result: [String: [String]] = [:]
-        // Split on the UTF-8 bytes: `&` and `=` are ASCII, and splitting a String by Character would
-        // walk grapheme clusters through tens of kilobytes of a posted SAMLResponse.
-        for pair in text.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
-            let equals = pair.firstIndex(of: UInt8(ascii: "="))
-            let name = pair[..<(equals ?? pair.endIndex)]
-            let value = equals.map { pair[pair.index(after: $0)...] } ?? pair[pair.endIndex...]
-            guard let name = formDecode(name), let value = formDecode(value) else {
-                result["", default: []].append(String(decoding: pair, as: UTF8.self))
-                continue
+        var text = text
+        // Split the contiguous UTF-8 bytes: `&` and `=` are ASCII, and a posted SAMLResponse is tens of
+        // kilobytes, which neither grapheme clusters nor String indices should walk.
+        return text.withUTF8 { bytes in
+            var result: [String: [String]] = [:]
+            for pair in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+                let equals = pair.firstIndex(of: UInt8(ascii: "="))
+                let name = UnsafeBufferPointer(rebasing: pair[..<(equals ?? pair.endIndex)])
+                let value = UnsafeBufferPointer(rebasing: pair[(equals.map { $0 + 1 } ?? pair.endIndex)...])
+                guard let name = formDecode(name), let value = formDecode(value) else {
+                    result["", default: []].append(String(decoding: pair, as: UTF8.self))
+                    continue
+                }
+                result[name, default: []].append(value)
             }
-            result[name, default: []].append(value)
+            return result
         }
-        return result
     }
 
     /// Encodes one name or value for `application/x-www-form-urlencoded` and query strings: every
@@ -73,11 +76,12 @@ public enum OAuthParameters {
     /// Works on the UTF-8 bytes: a posted SAMLResponse is tens of kilobytes, and Foundation's
     /// percent-decoding goes through `NSString` on Linux.
     static func formDecode(_ text: some StringProtocol) -> String? {
-        formDecode(text.utf8)
+        var text = String(text)
+        return text.withUTF8 { formDecode($0) }
     }
 
     /// Decodes one form-urlencoded component given as UTF-8 bytes.
-    static func formDecode(_ utf8: some Collection<UInt8>) -> String? {
+    static func formDecode(_ utf8: UnsafeBufferPointer<UInt8>) -> String? {
         func digit(_ byte: UInt8) -> UInt8? {
             switch byte {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
@@ -86,21 +90,32 @@ public enum OAuthParameters {
             default: nil
             }
         }
-        var decoded: [UInt8] = []
-        decoded.reserveCapacity(utf8.count)
-        var bytes = utf8.makeIterator()
-        while let byte = bytes.next() {
-            switch byte {
-            case UInt8(ascii: "+"):
-                decoded.append(UInt8(ascii: " "))
-            case UInt8(ascii: "%"):
-                guard let high = bytes.next().flatMap(digit), let low = bytes.next().flatMap(digit) else { return nil }
-                decoded.append(high << 4 | low)
-            default:
-                decoded.append(byte)
+        // Nothing escaped: the bytes only need to be valid UTF-8.
+        guard utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else {
+            return String(validating: utf8, as: UTF8.self)
+        }
+        var malformed = false
+        // Never longer than the encoded bytes.
+        let decoded = [UInt8](unsafeUninitializedCapacity: utf8.count) { output, written in
+            var index = 0
+            while index < utf8.count {
+                var byte = utf8[index]
+                index += 1
+                if byte == UInt8(ascii: "+") {
+                    byte = UInt8(ascii: " ")
+                } else if byte == UInt8(ascii: "%") {
+                    guard index + 1 < utf8.count, let high = digit(utf8[index]), let low = digit(utf8[index + 1]) else {
+                        malformed = true
+                        return
+                    }
+                    index += 2
+                    byte = high << 4 | low
+                }
+                output[written] = byte
+                written += 1
             }
         }
-        return String(validating: decoded, as: UTF8.self)
+        return malformed ? nil : String(validating: decoded, as: UTF8.self)
     }
 }
 

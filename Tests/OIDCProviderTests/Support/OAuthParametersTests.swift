@@ -15,6 +15,8 @@ struct OAuthParametersTests {
     func keepsMalformed() {
         #expect(OAuthParameters.parse("a=%ZZ")[""] == ["a=%ZZ"])
         #expect(OAuthParameters.parse("b=%C3")[""] == ["b=%C3"])  // half a UTF-8 character
+        #expect(OAuthParameters.parse("c=ab%4")[""] == ["c=ab%4"])  // an escape cut short at the end
+        #expect(OAuthParameters.parse("d=%&e=1") == ["": ["d=%"], "e": ["1"]])
     }
 
     @Test("only the first = splits a pair; non-ASCII text and empty pairs are handled on the bytes")
