@@ -9,7 +9,7 @@ import OIDCProvider
 /// Sends users from a flow's `federate` or `social` step to their upstream IdP and brings the IdP's
 /// verified answer back into the login transaction.
 ///
-/// 1. ``start(_:transaction:request:)`` (the ``LoginHooks/onUpstream`` hook): a SAML AuthnRequest
+/// 1. ``start(_:transaction:request:logger:)`` (the ``LoginHooks/onUpstream`` hook): a SAML AuthnRequest
 ///    (HTTP-Redirect or HTTP-POST binding) or an OAuth authorization request; what binds the answer
 ///    to this login (the AuthnRequest ID, or state, nonce and PKCE verifier) is stored under the
 ///    token that travels as `RelayState` / `state`.
@@ -27,9 +27,9 @@ struct FederationBroker: Sendable {
 
     /// Starts the upstream login the flow asks for.
     /// - Throws: ``FederationPageError`` when the connection is unknown, unusable, or its IdP cannot be reached.
-    func start(_ upstream: UpstreamRequest, transaction: LoginTransactionID, request: Request) async throws -> Response {
+    func start(_ upstream: UpstreamRequest, transaction: LoginTransactionID, request: Request, logger: Logger) async throws -> Response {
         let now = runtime.clock()
-        var logger = runtime.logger
+        var logger = logger
         logger[metadataKey: "connection"] = .string(upstream.connection.rawValue)
         switch connections[upstream.connection] {
         case .saml(let source):

@@ -41,7 +41,7 @@ public struct FederationEndpoints: GatehouseExtension {
     public func configure(hooks: inout LoginHooks, runtime: GatehouseRuntime) async throws {
         let (broker, demo) = try await make(runtime: runtime)
         built.put((broker, demo))
-        hooks.onUpstream = { try await broker.start($0, transaction: $1, request: $2) }
+        hooks.onUpstream = { try await broker.start($0, transaction: $1, request: $2, logger: $3) }
     }
 
     /// Adds the routes in the table on the type (and the demo's test IdPs).

@@ -79,7 +79,7 @@ public struct LoginController: Sendable {
         // The flow goes straight to the user's IdP (a login hint or an organization chose it): the
         // browser goes there now, bound as the page would bind it, one round trip sooner.
         if case .awaitingUpstream(let upstream) = transaction.state.phase {
-            var response = try await hooks.onUpstream(upstream, transaction.id, request)
+            var response = try await hooks.onUpstream(upstream, transaction.id, request, context.logger)
             bind(&response, to: transaction, binding: binding)
             return response
         }
@@ -350,7 +350,7 @@ public struct LoginController: Sendable {
         case .awaitingInput(let prompt):
             return promptPage(transaction, prompt)
         case .awaitingUpstream(let upstream):
-            return try await hooks.onUpstream(upstream, transaction.id, request)
+            return try await hooks.onUpstream(upstream, transaction.id, request, context.logger)
         case .finished(let outcome):
             return try await dispatch(transaction, .finished(outcome), request: request, context: context)
         case .awaitingEffect, .awaitingFlow, nil:
@@ -369,7 +369,7 @@ public struct LoginController: Sendable {
         case .awaitingInput(let prompt):
             return promptPage(transaction, prompt)
         case .awaitingUpstream(let upstream):
-            return try await hooks.onUpstream(upstream, transaction.id, request)
+            return try await hooks.onUpstream(upstream, transaction.id, request, context.logger)
         case .finished(.deny(let denial)):
             return deniedPage(transaction, denial)
         case .finished(.allow(let result)):

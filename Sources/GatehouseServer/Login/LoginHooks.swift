@@ -1,6 +1,7 @@
 import Directory
 import FlowEngine
 import Hummingbird
+import Logging
 import OIDCProvider
 
 /// Where a login leaves the hosted pages: the code the OAuth endpoints and federation plug in.
@@ -18,8 +19,9 @@ public struct LoginHooks: Sendable {
     /// `interaction_required`, `consent_required`).
     public var onDenied: @Sendable (AuthorizationRequest, OAuthError, Request) async throws -> Response
     /// The flow sends the user to an upstream IdP: build the SAML AuthnRequest or OIDC request and
-    /// redirect; come back through ``LoginController/resumeUpstream(_:with:request:context:)``.
-    public var onUpstream: @Sendable (UpstreamRequest, LoginTransactionID, Request) async throws -> Response
+    /// redirect; come back through ``LoginController/resumeUpstream(_:with:request:context:)``. The
+    /// logger is the request's (it carries the request id).
+    public var onUpstream: @Sendable (UpstreamRequest, LoginTransactionID, Request, Logger) async throws -> Response
     /// Whether an app is first-party (its users are never asked for consent). Third-party apps get the
     /// consent page until the user has allowed every scope they request.
     public var isFirstParty: @Sendable (AppID) -> Bool
@@ -33,7 +35,7 @@ public struct LoginHooks: Sendable {
     public init(
         onAuthenticated: @escaping @Sendable (AuthorizationRequest, AuthenticatedSession, Request) async throws -> Response,
         onDenied: @escaping @Sendable (AuthorizationRequest, OAuthError, Request) async throws -> Response,
-        onUpstream: @escaping @Sendable (UpstreamRequest, LoginTransactionID, Request) async throws -> Response,
+        onUpstream: @escaping @Sendable (UpstreamRequest, LoginTransactionID, Request, Logger) async throws -> Response,
         isFirstParty: @escaping @Sendable (AppID) -> Bool,
         onLogout: @escaping @Sendable ([String: [String]]) async throws -> LogoutRequest = { _ in .plain }
     ) {
@@ -67,7 +69,7 @@ public struct LoginHooks: Sendable {
                         "hint": "Close this page and start again from the app.",
                     ], branding: .standard, status: .forbidden)
             },
-            onUpstream: { upstream, _, _ in
+            onUpstream: { upstream, _, _, _ in
                 let connection = runtime.directory.connection(upstream.connection)?.displayName ?? upstream.connection.rawValue
                 return runtime.pages.render(
                     "error", titleKey: "error.title",

@@ -6,6 +6,7 @@ import GatehouseServer
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import OIDCProvider
 import Synchronization
 import Testing
@@ -59,11 +60,11 @@ struct FederationEndpointsTests {
     static func withFederation(
         change: (inout DirectoryConfig) -> Void = { _ in }, configure: (inout ServerConfiguration) -> Void = { _ in },
         oauth: any GatehouseExtension = StubOAuth(), endpoints makeEndpoints: ((any UpstreamHTTP) throws -> FederationEndpoints)? = nil,
-        _ body: @escaping @Sendable (TestServer, any TestClientProtocol, TestOIDCProvider) async throws -> Void
+        logger: Logger? = nil, _ body: @escaping @Sendable (TestServer, any TestClientProtocol, TestOIDCProvider) async throws -> Void
     ) async throws {
         try await withServer(change: change, configure: configure) { server in
             let provider = try await oidcProvider(clock: server.clock)
-            let runtime = try await server.runtime()
+            let runtime = try await server.runtime(logger: logger)
             let federation = try makeEndpoints?(provider) ?? endpoints(http: provider)
             let app = try await buildApplication(runtime: runtime, extensions: [oauth, federation])
             try await app.test(.router) { client in try await body(server, client, provider) }
@@ -123,10 +124,16 @@ struct FederationEndpointsTests {
 
     @Test("a login hint that the flow sends to the customer's IdP goes there from /authorize, and the login stays bound to the browser")
     func aLoginHintGoesStraightToTheIdP() async throws {
-        try await Self.withFederation { server, client, _ in
+        let log = RecordingLog()
+        try await Self.withFederation(logger: log.logger) { server, client, _ in
             var browser = Browser(client)
+            browser.extraHeaders = [.requestID: "trace-7"]
             let redirect = try await browser.get("/authorize?client_id=console&login_hint=ada%40acme.test")
             #expect(redirect.status == .seeOther)
+            // Logged with the request's id, as every line of the request is.
+            let sent = try #require(log.all.first { $0.message == "sent the user to the SAML IdP" })
+            #expect(sent.metadata["request_id"] == "trace-7")
+            #expect(sent.metadata["connection"] == "acme-saml")
             let location = try #require(redirect.headers[.location])
             #expect(location.hasPrefix(Self.ssoURL + "?SAMLRequest="))
             let bindingCookie = try #require(redirect.headers[values: .setCookie].first { $0.hasPrefix("gatehouse_login=") })

@@ -85,14 +85,15 @@ struct TestServer {
     }
 
     /// The server's runtime (a fresh one opens the database again: "another node").
-    func runtime() async throws -> GatehouseRuntime {
+    /// The runtime over this server's store, logging to `logger` when given.
+    func runtime(logger: Logger? = nil) async throws -> GatehouseRuntime {
         var environment = ServerEnvironment()
         let clock = self.clock
         environment.clock = { clock.now }
         environment.outbox = outbox
         environment.credentialSettings = CredentialSettings(passwordHasher: PasswordHasher(cost: .test))
         // TEST_LOG=1 swift test … prints the servers' logs (the reason behind a 500, say); silent otherwise.
-        environment.logger = Logger(label: "gatehouse.test", factory: { _ in ProcessInfo.processInfo.environment["TEST_LOG"] != nil ? StreamLogHandler.standardError(label: "t") as any LogHandler : SwiftLogNoOpLogHandler() })
+        environment.logger = logger ?? Logger(label: "gatehouse.test", factory: { _ in ProcessInfo.processInfo.environment["TEST_LOG"] != nil ? StreamLogHandler.standardError(label: "t") as any LogHandler : SwiftLogNoOpLogHandler() })
         return try await GatehouseRuntime.make(configuration: configuration, environment: environment)
     }
 
