@@ -94,10 +94,36 @@ public struct RecordWriter {
     /// A dictionary whose keys are identifiers: `Dictionary` encodes one as an array of keys and
     /// values, alternating, in its own order.
     public mutating func write<Key: StringIdentifier, Value: StringIdentifier>(_ table: [Key: Value]) {
-        write(Array(table)) { writer, entry in
-            writer.write(entry.key)
-            writer.bytes.append(UInt8(ascii: ","))
-            writer.write(entry.value)
+        write(table) { $0.write($1) }
+    }
+
+    /// A dictionary whose keys are identifiers, each value written by `each`: an array of keys and
+    /// values, alternating, in the dictionary's own order (how `Dictionary` encodes one whose key is
+    /// neither `String` nor `Int` nor `CodingKeyRepresentable`).
+    public mutating func write<Key: StringIdentifier, Value>(_ table: [Key: Value], _ each: (inout RecordWriter, Value) -> Void) {
+        bytes.append(UInt8(ascii: "["))
+        var isFirst = true
+        for (key, value) in table {
+            if !isFirst { bytes.append(UInt8(ascii: ",")) }
+            isFirst = false
+            write(key)
+            bytes.append(UInt8(ascii: ","))
+            each(&self, value)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// An enum case as its synthesized `Encodable` form writes it: an object whose one member, named
+    /// after the case, is an object of the case's associated values (keyed `_0`, `_1`… or by their
+    /// labels), written by `values` in the byte order of their keys; empty for a case without any.
+    ///
+    /// ```swift
+    /// case .password(let email): writer.variant("password") { $0.write("email", email) }  // {"password":{"email":…}}
+    /// case .totp: writer.variant("totp")                                                    // {"totp":{}}
+    /// ```
+    public mutating func variant(_ name: String, _ values: (inout Members) -> Void = { _ in }) {
+        object { members in
+            members.write(name) { $0.object(values) }
         }
     }
 
@@ -169,6 +195,14 @@ public struct RecordWriter {
         public mutating func write<Key: StringIdentifier, Value: StringIdentifier>(_ key: String, _ table: [Key: Value]) {
             write(key) { $0.write(table) }
         }
+        /// A dictionary from identifiers to integers.
+        public mutating func write<Key: StringIdentifier>(_ key: String, _ table: [Key: Int]) {
+            write(key) { $0.write(table) { $0.write($1) } }
+        }
+        /// A dictionary from identifiers to arrays of strings.
+        public mutating func write<Key: StringIdentifier>(_ key: String, _ table: [Key: [String]]) {
+            write(key) { $0.write(table) { writer, items in writer.write(items) { $0.write($1) } } }
+        }
 
         /// An optional string member, left out when nil.
         public mutating func write(_ key: String, _ text: String?) { if let text { write(key, text) } }
@@ -180,6 +214,8 @@ public struct RecordWriter {
         public mutating func write(_ key: String, _ flag: Bool?) { if let flag { write(key, flag) } }
         /// An optional array of strings, left out when nil.
         public mutating func write(_ key: String, _ items: [String]?) { if let items { write(key, items) } }
+        /// An optional array of identifiers, left out when nil.
+        public mutating func write(_ key: String, _ items: [some StringIdentifier]?) { if let items { write(key, items) } }
         /// An optional member that writes itself, left out when nil.
         public mutating func write(_ key: String, _ value: (some RecordWritable)?) { if let value { write(key, value) } }
     }
