@@ -13,7 +13,13 @@ struct Browser {
     let address: String?
     private let connection: HTTPConnection
     /// Cookies by name and path, as a browser keeps them (RFC 6265 §5.3).
-    private var cookies: [CookieKey: String] = [:]
+    private var cookies: [CookieKey: Cookie] = [:]
+
+    private struct Cookie {
+        var value: String
+        /// `SameSite=None`: sent with cross-site requests too (RFC 6265bis §5.6.7).
+        var crossSite: Bool
+    }
 
     private struct CookieKey: Hashable {
         var name: String
@@ -47,22 +53,23 @@ struct Browser {
     }
 
     /// `POST` an `application/x-www-form-urlencoded` form; `crossSite`: from another site's page, so
-    /// without the cookies (all of Gatehouse's are `SameSite=Lax`).
+    /// with the `SameSite=None` cookies only.
     mutating func post(_ target: String, form: [(String, String)], headers: [String: String] = [:], crossSite: Bool = false) async throws -> Reply {
         var headers = headers
         headers["content-type"] = "application/x-www-form-urlencoded"
-        return try await send(.POST, target, body: FormEncoding.encode(form), headers: headers, cookies: !crossSite)
+        return try await send(.POST, target, body: FormEncoding.encode(form), headers: headers, crossSite: crossSite)
     }
 
     private mutating func send(
-        _ method: HTTPMethod, _ target: String, body: String?, headers: [String: String], cookies sendCookies: Bool = true
+        _ method: HTTPMethod, _ target: String, body: String?, headers: [String: String], crossSite: Bool = false
     ) async throws -> Reply {
         let requestTarget = try requestTarget(of: target)
         let path = requestTarget.utf8.firstIndex(of: UInt8(ascii: "?")).map { requestTarget[..<$0] } ?? requestTarget[...]
         var fields = HTTPHeaders()
         if let address { fields.add(name: "x-forwarded-for", value: address) }
         for (name, value) in headers { fields.add(name: name, value: value) }
-        let cookieHeader = cookies.filter { sendCookies && Self.path(path, matches: $0.key.path) }.map { "\($0.key.name)=\($0.value)" }
+        let cookieHeader = cookies.filter { (!crossSite || $0.value.crossSite) && Self.path(path, matches: $0.key.path) }
+            .map { "\($0.key.name)=\($0.value.value)" }
         if !cookieHeader.isEmpty { fields.add(name: "cookie", value: cookieHeader.joined(separator: "; ")) }
         let response = try await connection.send(method, requestTarget, headers: fields, body: body.map { ByteBuffer(string: $0) })
         for line in response.head.headers["set-cookie"] { store(line) }
@@ -80,7 +87,7 @@ struct Browser {
         return rest.first == "/" ? String(rest) : "/" + rest
     }
 
-    /// Keeps or removes a cookie from a `Set-Cookie` line (name, value, `Path`, `Max-Age=0`).
+    /// Keeps or removes a cookie from a `Set-Cookie` line (name, value, `Path`, `SameSite`, `Max-Age=0`).
     private mutating func store(_ line: String) {
         let attributes = line.utf8.split(separator: UInt8(ascii: ";")).map { Self.trimmed(Substring($0)) }
         guard let pair = attributes.first, let equals = pair.firstIndex(of: "=") else { return }
@@ -88,13 +95,15 @@ struct Browser {
         let value = String(pair[pair.index(after: equals)...])
         var path = "/"
         var expired = value.isEmpty
+        var crossSite = false
         for attribute in attributes.dropFirst() {
             let lower = attribute.lowercased()
             if lower.hasPrefix("path=") { path = String(attribute.dropFirst(5)) }
             if lower == "max-age=0" { expired = true }
+            if lower == "samesite=none" { crossSite = true }
         }
         let key = CookieKey(name: name, path: path)
-        if expired { cookies[key] = nil } else { cookies[key] = value }
+        cookies[key] = expired ? nil : Cookie(value: value, crossSite: crossSite)
     }
 
     /// `text` without the spaces and tabs around it.

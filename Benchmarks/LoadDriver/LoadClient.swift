@@ -12,7 +12,8 @@ enum Scenario: String, CaseIterable, Sendable {
     case passwordTOTP = "password-totp"
     /// Complete brokered logins of a new browser, the app knowing the user's email (`login_hint`,
     /// `@acme.test`): authorize, which sends the browser to the SAML IdP with an AuthnRequest that the
-    /// driver answers with a signed Response → POST to the ACS with `RelayState` → login page → code → token.
+    /// driver answers with a signed Response → POST to the ACS with `RelayState` and the browser's
+    /// `SameSite=None` cookie → code → token (3 requests to the server).
     case brokeredSAML = "brokered-saml"
     /// As `brokered-saml`, but the user types the email on the login page first (two more requests:
     /// the page and its form).

@@ -121,7 +121,7 @@ extension Browser {
                 if location.hasPrefix(TestIdentityProvider.ssoURL) {
                     guard let identityProvider, let user else { throw LoginFailure("sent to an IdP the driver does not play", reply) }
                     let answer = try identityProvider.answer(location, email: user.email)
-                    // A cross-site POST from the IdP's page: a browser sends no SameSite=Lax cookie with it.
+                    // A cross-site POST from the IdP's page: a browser sends its SameSite=None cookies only.
                     reply = try await post(answer.action, form: answer.fields, crossSite: true)
                     continue
                 }

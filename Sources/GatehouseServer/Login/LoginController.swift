@@ -28,6 +28,14 @@ public struct LoginController: Sendable {
     /// tabs do not disturb each other.
     static let bindingCookie = "gatehouse_login"
 
+    /// The same binding for the federation callbacks (`/federation/`), set when the browser leaves for
+    /// its IdP: it lets the callback finish the login at once (``resumeUpstream(_:with:request:context:)``).
+    /// `SameSite=None; Secure`, since a SAML Response arrives in a cross-site POST; browsers keep it
+    /// because the issuer is https or loopback (a secure context; ``ServerConfiguration`` refuses any
+    /// other). One name, so a second login started meanwhile replaces it, and the first takes the way
+    /// through its page, as does a browser that does not send it.
+    static let upstreamBindingCookie = "gatehouse_upstream"
+
     /// Creates a controller.
     public init(runtime: GatehouseRuntime, hooks: LoginHooks) {
         self.runtime = runtime
@@ -79,7 +87,7 @@ public struct LoginController: Sendable {
         // The flow goes straight to the user's IdP (a login hint or an organization chose it): the
         // browser goes there now, bound as the page would bind it, one round trip sooner.
         if case .awaitingUpstream(let upstream) = transaction.state.phase {
-            var response = try await hooks.onUpstream(upstream, transaction.id, request, context.logger)
+            var response = try await sendUpstream(upstream, transaction, binding: binding, request: request, context: context)
             bind(&response, to: transaction, binding: binding)
             return response
         }
@@ -125,6 +133,23 @@ public struct LoginController: Sendable {
                 name: Self.bindingCookie, value: binding,
                 maxAge: Int(transaction.expiresAt.timeIntervalSince(runtime.clock()) + LoginTransactionStore.grace),
                 path: "/login/\(transaction.id)", secure: runtime.configuration.issuerIsHTTPS, httpOnly: true, sameSite: .lax))
+    }
+
+    /// Sends the browser to the IdP the flow waits on. A browser without an SSO session also gets the
+    /// ``upstreamBindingCookie``: the callback can then end the login itself, since the session it
+    /// would find in a same-site request is known to be none (a cross-site POST carries no `Lax` cookie).
+    private func sendUpstream(
+        _ upstream: UpstreamRequest, _ transaction: LoginTransaction, binding: String?, request: Request, context: GatehouseRequestContext
+    ) async throws -> Response {
+        var response = try await hooks.onUpstream(upstream, transaction.id, request, context.logger)
+        if let binding, request.cookies[SessionStore.cookieName] == nil {
+            response.setCookie(
+                Cookie(
+                    name: Self.upstreamBindingCookie, value: binding,
+                    maxAge: Int(transaction.expiresAt.timeIntervalSince(runtime.clock()) + LoginTransactionStore.grace),
+                    path: "/federation/", secure: true, httpOnly: true, sameSite: Cookie.SameSite.none))
+        }
+        return response
     }
 
     /// A new transaction with the flow run as far as it goes without the user; not stored yet (a
@@ -208,26 +233,41 @@ public struct LoginController: Sendable {
     }
 
     /// Continues a transaction that waits on an upstream IdP with the IdP's verified answer (for the
-    /// federation callbacks: SAML ACS, OIDC redirect), then sends the browser to the login page.
+    /// federation callbacks: SAML ACS, OIDC redirect).
     ///
-    /// The callback has matched its `RelayState` or `state` to this transaction; the redirect makes the
-    /// page check the browser binding too, so an answer delivered to another browser (login CSRF) goes
-    /// no further. An answer for a transaction that no longer waits on an IdP is dropped.
+    /// The callback has matched its `RelayState` or `state` to this transaction; the browser binding
+    /// is checked too, so an answer delivered to another browser (login CSRF) goes no further. When the
+    /// request presents the ``upstreamBindingCookie`` and the flow has allowed the user with no page
+    /// left to show, the login ends here and the browser goes to the app. Otherwise the browser goes
+    /// to the login page, which checks its own binding cookie (a same-site request) and goes on. An
+    /// answer for a transaction that no longer waits on an IdP is dropped.
     public func resumeUpstream(
         _ id: LoginTransactionID, with answer: UpstreamResponse, request: Request, context: GatehouseRequestContext
     ) async throws -> Response {
-        let resumed = try await runtime.transactions.withLock(id, now: runtime.clock()) {
+        let presented = request.cookies[Self.upstreamBindingCookie]?.value
+        let resumed = try await runtime.transactions.withLock(id, now: runtime.clock()) { () async throws -> Response in
+            let page = Response(status: .seeOther, headers: [.location: "/login/\(id)"])
             var transaction = try await find(id)
             guard case .flow = transaction.stage, case .awaitingUpstream = transaction.state.phase else {
                 context.logger.notice("an upstream answer arrived for a login that no longer waits for one")
-                return false
+                return page
             }
             transaction.authenticatedNow = true
-            _ = try await advance(&transaction, with: .upstream(answer), logger: context.logger)
-            return true
+            let suspension = try await advance(&transaction, with: .upstream(answer), logger: context.logger, saving: false)
+            if let presented, let binding = transaction.browserBinding, Tokens.constantTimeEquals(Tokens.digest(presented), binding),
+                case .finished(.allow(let result)) = suspension, try await !needsPage(transaction, result)
+            {
+                return try await complete(transaction, result, request: request, logger: context.logger)
+            }
+            try await runtime.transactions.save(transaction)
+            return page
         }
-        guard resumed != nil else { throw LoginPageError.busy }
-        return Response(status: .seeOther, headers: [.location: "/login/\(id)"])
+        guard var response = resumed else { throw LoginPageError.busy }
+        if presented != nil {
+            response.setCookie(
+                Cookie(name: Self.upstreamBindingCookie, value: "", maxAge: 0, path: "/federation/", secure: true, httpOnly: true, sameSite: Cookie.SameSite.none))
+        }
+        return response
     }
 
     private func load(_ rawID: String, request: Request) async throws -> LoginTransaction {
@@ -319,14 +359,17 @@ public struct LoginController: Sendable {
         }
     }
 
-    /// Resumes the machine, delivers `event` (nil: run what is pending), stores the new state.
-    private func advance(_ transaction: inout LoginTransaction, with event: FlowEvent?, logger: Logger) async throws -> FlowSuspension {
+    /// Resumes the machine, delivers `event` (nil: run what is pending), stores the new state unless
+    /// `saving` is false (the caller stores or deletes the transaction itself).
+    private func advance(
+        _ transaction: inout LoginTransaction, with event: FlowEvent?, logger: Logger, saving: Bool = true
+    ) async throws -> FlowSuspension {
         let flow = try runtime.flows.flow(transaction.state.flow)
         var machine = try FlowMachine(
             flow: flow, request: transaction.request, policy: runtime.planner.policy, resuming: transaction.state)
         let suspension = try await FlowRunner.advance(&machine, with: event, environment: runtime.environment)
         transaction.state = machine.state
-        try await runtime.transactions.save(transaction)
+        if saving { try await runtime.transactions.save(transaction) }
         record(suspension, app: transaction.authorization.clientID, flow: transaction.state.flow, logger: logger)
         return suspension
     }
@@ -350,7 +393,7 @@ public struct LoginController: Sendable {
         case .awaitingInput(let prompt):
             return promptPage(transaction, prompt)
         case .awaitingUpstream(let upstream):
-            return try await hooks.onUpstream(upstream, transaction.id, request, context.logger)
+            return try await sendUpstream(upstream, transaction, binding: request.cookies[Self.bindingCookie]?.value, request: request, context: context)
         case .finished(let outcome):
             return try await dispatch(transaction, .finished(outcome), request: request, context: context)
         case .awaitingEffect, .awaitingFlow, nil:
@@ -369,7 +412,7 @@ public struct LoginController: Sendable {
         case .awaitingInput(let prompt):
             return promptPage(transaction, prompt)
         case .awaitingUpstream(let upstream):
-            return try await hooks.onUpstream(upstream, transaction.id, request, context.logger)
+            return try await sendUpstream(upstream, transaction, binding: request.cookies[Self.bindingCookie]?.value, request: request, context: context)
         case .finished(.deny(let denial)):
             return deniedPage(transaction, denial)
         case .finished(.allow(let result)):

@@ -78,6 +78,11 @@ struct FederationEndpointsTests {
         let page = try await browser.authorize(query)
         let redirect = try await browser.submit(page, [("email", email)])
         #expect(redirect.status == .seeOther)
+        return try authnRequest(in: redirect)
+    }
+
+    /// The AuthnRequest and RelayState of a redirect to the SAML IdP (HTTP-Redirect binding).
+    static func authnRequest(in redirect: TestResponse) throws -> (AuthnRequest, relayState: String) {
         let location = try #require(redirect.headers[.location])
         #expect(location.hasPrefix(ssoURL + "?SAMLRequest="))
         let parameters = try #require(URLComponents(string: location)?.queryItems)
@@ -89,7 +94,14 @@ struct FederationEndpointsTests {
     static func post(_ browser: inout Browser, _ response: SAMLTestIdP.Issued, relayState: String?) async throws -> TestResponse {
         var fields = [("SAMLResponse", response.base64)]
         if let relayState { fields.append(("RelayState", relayState)) }
-        return try await browser.post(acs, fields)
+        return try await browser.post(acs, fields, crossSite: true)
+    }
+
+    /// Where the browser lands after the IdP's answer: the callback's own response when it ended the
+    /// login, or the login page it sent the browser to.
+    static func landing(_ browser: inout Browser, _ back: TestResponse) async throws -> TestResponse {
+        guard back.status == .seeOther, let location = back.headers[.location], location.hasPrefix("/login/") else { return back }
+        return try await browser.get(location)
     }
 
     /// Random bytes for message IDs (the tests read what the IdP made, never predict it).
@@ -103,13 +115,36 @@ struct FederationEndpointsTests {
 
     // MARK: SAML
 
-    @Test func aSAMLLoginEndsAuthenticatedThroughTheACS() async throws {
+    @Test("a SAML login ends at the ACS: the browser's cookie for the callbacks binds the Response to it")
+    func aSAMLLoginEndsAuthenticatedThroughTheACS() async throws {
         try await Self.withFederation { server, client, _ in
             var browser = Browser(client)
-            let (request, relayState) = try await Self.startSAML(&browser)
+            let page = try await browser.authorize()
+            let redirect = try await browser.submit(page, [("email", "ada@acme.test")])
+            // SameSite=None; Secure (the issuer, http://127.0.0.1, is a secure context for browsers): a
+            // browser sends it with the IdP's cross-site POST.
+            let upstreamCookie = try #require(redirect.headers[values: .setCookie].first { $0.hasPrefix("gatehouse_upstream=") })
+            for attribute in ["Path=/federation/", "SameSite=None", "Secure", "HttpOnly"] { #expect(upstreamCookie.contains(attribute)) }
+            let (request, relayState) = try Self.authnRequest(in: redirect)
             #expect(request.issuer == "\(Self.issuer)/federation/saml/acme-saml")
             #expect(request.assertionConsumerServiceURL == "\(Self.issuer)\(Self.acs)")
             #expect(request.destination == Self.ssoURL)
+            let issued = try Self.samlIdP().response(to: request, user: Self.user(), now: server.clock.now, randomBytes: Self.bytes(7))
+            let done = try await Self.post(&browser, issued, relayState: relayState)
+            #expect(done.text.contains("authenticated app=console sub=u-ada"))
+            #expect(done.text.contains("org=acme"))
+            #expect(done.text.contains("amr=fed"))
+            #expect(browser.cookie(SessionStore.cookieName) != nil)
+            #expect(browser.cookie("gatehouse_upstream") == nil)  // cleared by the ACS
+        }
+    }
+
+    @Test("without the callbacks' cookie (a browser that does not send SameSite=None cookies) the ACS sends the browser to its login page")
+    func withoutTheUpstreamCookieTheLoginPageEndsTheLogin() async throws {
+        try await Self.withFederation { server, client, _ in
+            var browser = Browser(client)
+            let (request, relayState) = try await Self.startSAML(&browser)
+            browser.cookies["gatehouse_upstream|/federation/"]?.sameSite = "lax"
             let issued = try Self.samlIdP().response(to: request, user: Self.user(), now: server.clock.now, randomBytes: Self.bytes(7))
             let back = try await Self.post(&browser, issued, relayState: relayState)
             #expect(back.status == .seeOther)
@@ -117,8 +152,30 @@ struct FederationEndpointsTests {
             #expect(location.hasPrefix("/login/"))
             let done = try await browser.get(location)
             #expect(done.text.contains("authenticated app=console sub=u-ada"))
-            #expect(done.text.contains("org=acme"))
-            #expect(done.text.contains("amr=fed"))
+        }
+    }
+
+    @Test("a browser with an SSO session gets no cookie for the callbacks: its login ends on its page, which sees the session")
+    func aBrowserWithASessionEndsTheLoginOnItsPage() async throws {
+        try await Self.withFederation { server, client, _ in
+            var browser = Browser(client)
+            let (first, firstRelay) = try await Self.startSAML(&browser)
+            let issued = try Self.samlIdP().response(to: first, user: Self.user(), now: server.clock.now, randomBytes: Self.bytes(7))
+            let signedIn = try await Self.post(&browser, issued, relayState: firstRelay).text
+            let sidMatch = signedIn.firstMatch(of: /sid=(\S+)/)
+            let sid = try #require(sidMatch?.1)
+
+            // prompt=login: the session cannot stand in, so the user goes to the IdP again.
+            let page = try await browser.authorize("client_id=console&prompt=login")
+            let redirect = try await browser.submit(page, [("email", "ada@acme.test")])
+            #expect(!redirect.headers[values: .setCookie].contains { $0.hasPrefix("gatehouse_upstream=") })
+            let (request, relayState) = try Self.authnRequest(in: redirect)
+            let again = try Self.samlIdP().response(to: request, user: Self.user(), now: server.clock.now, randomBytes: Self.bytes(8))
+            let back = try await Self.post(&browser, again, relayState: relayState)
+            #expect(back.status == .seeOther)
+            let done = try await browser.get(try #require(back.headers[.location]))
+            // The same user keeps the session it had (the same sid): its cookie was read on the page.
+            #expect(done.text.contains("authenticated app=console sub=u-ada sid=\(sid) "))
         }
     }
 
@@ -134,18 +191,17 @@ struct FederationEndpointsTests {
             let sent = try #require(log.all.first { $0.message == "sent the user to the SAML IdP" })
             #expect(sent.metadata["request_id"] == "trace-7")
             #expect(sent.metadata["connection"] == "acme-saml")
-            let location = try #require(redirect.headers[.location])
-            #expect(location.hasPrefix(Self.ssoURL + "?SAMLRequest="))
             let bindingCookie = try #require(redirect.headers[values: .setCookie].first { $0.hasPrefix("gatehouse_login=") })
             #expect(bindingCookie.contains("Path=/login/"))
             #expect(bindingCookie.contains("HttpOnly"))
-            let parameters = try #require(URLComponents(string: location)?.queryItems)
-            let request = try AuthnRequest(received: try #require(parameters.first { $0.name == "SAMLRequest" }?.value), binding: .httpRedirect)
-            let relayState = try #require(parameters.first { $0.name == "RelayState" }?.value)
+            let (request, relayState) = try Self.authnRequest(in: redirect)
             let issued = try Self.samlIdP().response(to: request, user: Self.user(), now: server.clock.now, randomBytes: Self.bytes(7))
 
-            // The answer posted from another browser goes no further than the login's page.
+            // The answer posted from another browser, even one with a callback cookie of its own, goes no
+            // further than the login's page.
             var attacker = Browser(client)
+            _ = try await attacker.get("/authorize?client_id=console&login_hint=ada%40acme.test")
+            #expect(attacker.cookie("gatehouse_upstream") != nil)
             let stolen = try await Self.post(&attacker, issued, relayState: relayState)
             let refused = try await attacker.get(try #require(stolen.headers[.location]))
             #expect(refused.status == .forbidden)
@@ -163,8 +219,7 @@ struct FederationEndpointsTests {
             // The admin app needs loa3: the AuthnRequest asks for the class mapped to it.
             #expect(request.requestedAuthnContextClassRefs == ["http://schemas.microsoft.com/claims/multipleauthn"])
             let issued = try Self.samlIdP().response(to: request, user: Self.user(mfa: true), now: server.clock.now, randomBytes: Self.bytes(8))
-            let back = try await Self.post(&browser, issued, relayState: relayState)
-            let done = try await browser.get(try #require(back.headers[.location]))
+            let done = try await Self.landing(&browser, try await Self.post(&browser, issued, relayState: relayState))
             #expect(done.text.contains("authenticated app=admin sub=u-ada"))
             #expect(done.text.contains("acr=loa3"))
         }
@@ -193,7 +248,7 @@ struct FederationEndpointsTests {
             let (request, relayState) = try await Self.startSAML(&browser)
             let issued = try Self.samlIdP().response(to: request, user: Self.user(), now: server.clock.now, randomBytes: Self.bytes(10))
             let first = try await Self.post(&browser, issued, relayState: relayState)
-            #expect(first.status == .seeOther)
+            #expect(first.text.contains("authenticated app=console"))
             let again = try await Self.post(&browser, issued, relayState: relayState)
             #expect(again.status == .badRequest)
             #expect(again.text.contains("does not match a sign-in"))
@@ -336,8 +391,7 @@ struct FederationEndpointsTests {
             let issued = try Self.samlIdP().response(
                 to: request, user: Self.user(), now: server.clock.now, options: options, randomBytes: Self.bytes(14))
             #expect(issued.xml.contains("EncryptedAssertion"))
-            let back = try await Self.post(&browser, issued, relayState: relayState)
-            let done = try await browser.get(try #require(back.headers[.location]))
+            let done = try await Self.landing(&browser, try await Self.post(&browser, issued, relayState: relayState))
             #expect(done.text.contains("authenticated app=console sub=u-ada"))
         }
     }
@@ -374,8 +428,7 @@ struct FederationEndpointsTests {
                 var browser = Browser(client)
                 let (request, relayState) = try await Self.startSAML(&browser)
                 let issued = try idp.response(to: request, user: Self.user(), now: server.clock.now, randomBytes: Self.bytes(0))
-                let back = try await Self.post(&browser, issued, relayState: relayState)
-                return try await browser.get(try #require(back.headers[.location]))
+                return try await Self.landing(&browser, try await Self.post(&browser, issued, relayState: relayState))
             }
             #expect(try await logIn(signedBy: current).text.contains("authenticated app=console sub=u-ada"))
             #expect(host.fetches == 1)
@@ -430,9 +483,8 @@ struct FederationEndpointsTests {
             var browser = Browser(client)
             let authorization = try await Self.startOIDC(&browser)
             let answer = try await provider.authorize(authorization, as: "nw-42")
-            let back = try await browser.get(Self.callbackURI(answer))
-            #expect(back.status == .seeOther)
-            let done = try await browser.get(try #require(back.headers[.location]))
+            // A redirect from the IdP is a top-level GET: the callback cookie comes with it, and the login ends there.
+            let done = try await browser.get(Self.callbackURI(answer))
             #expect(done.text.contains("authenticated app=console"))
             #expect(done.text.contains("org=northwind"))
             #expect(done.text.contains("amr=fed"))

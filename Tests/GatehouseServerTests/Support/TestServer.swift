@@ -187,10 +187,11 @@ struct ExecutorProbeClaims: JWTPayload {
     func verify(using algorithm: some JWTAlgorithm) throws {}
 }
 
-/// A browser for tests: keeps cookies (by name and path), sends them back, and reads forms.
+/// A browser for tests: keeps cookies (by name and path), sends them back as a browser would
+/// (`SameSite` included), and reads forms.
 struct Browser {
     let client: any TestClientProtocol
-    var cookies: [String: (path: String, value: String)] = [:]
+    var cookies: [String: (path: String, value: String, sameSite: String)] = [:]
     var extraHeaders: HTTPFields = [:]
 
     init(_ client: any TestClientProtocol) { self.client = client }
@@ -199,9 +200,11 @@ struct Browser {
         try await send(uri, method: .get, body: nil)
     }
 
-    mutating func post(_ uri: String, _ form: [(String, String)]) async throws -> TestResponse {
+    /// Posts a form; `crossSite`: from another site's page (an IdP's auto-posting form), which carries
+    /// only the `SameSite=None` cookies (RFC 6265bis §5.2).
+    mutating func post(_ uri: String, _ form: [(String, String)], crossSite: Bool = false) async throws -> TestResponse {
         let body = form.map { "\(encode($0.0))=\(encode($0.1))" }.joined(separator: "&")
-        return try await send(uri, method: .post, body: body, contentType: "application/x-www-form-urlencoded")
+        return try await send(uri, method: .post, body: body, contentType: "application/x-www-form-urlencoded", crossSite: crossSite)
     }
 
     /// Posts `fields` to the form of `page` with its CSRF token and its other hidden fields, as a browser does.
@@ -228,12 +231,14 @@ struct Browser {
         return try await get(location)
     }
 
-    mutating func send(_ uri: String, method: HTTPRequest.Method, body: String?, contentType: String? = nil) async throws -> TestResponse {
+    mutating func send(
+        _ uri: String, method: HTTPRequest.Method, body: String?, contentType: String? = nil, crossSite: Bool = false
+    ) async throws -> TestResponse {
         var headers = extraHeaders
         headers[.accept] = "text/html"
         if let contentType { headers[.contentType] = contentType }
         let path = String(uri.prefix { $0 != "?" })
-        let sent = cookies.filter { path.hasPrefix($0.value.path) }.map { "\($0.key.split(separator: "|")[0])=\($0.value.value)" }
+        let sent = cookies.filter { path.hasPrefix($0.value.path) && (!crossSite || $0.value.sameSite == "none") }.map { "\($0.key.split(separator: "|")[0])=\($0.value.value)" }
         if !sent.isEmpty { headers[.cookie] = sent.joined(separator: "; ") }
         let response = try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
         for header in response.headers[values: .setCookie] { remember(header) }
@@ -246,8 +251,9 @@ struct Browser {
         let name = String(pair[..<equals])
         let value = String(pair[pair.index(after: equals)...])
         let path = parts.first { $0.lowercased().hasPrefix("path=") }.map { String($0.dropFirst(5)) } ?? "/"
+        let sameSite = parts.first { $0.lowercased().hasPrefix("samesite=") }.map { $0.dropFirst(9).lowercased() } ?? "lax"
         let expired = parts.contains { $0.lowercased() == "max-age=0" } || value.isEmpty
-        cookies["\(name)|\(path)"] = expired ? nil : (path, value)
+        cookies["\(name)|\(path)"] = expired ? nil : (path, value, sameSite)
     }
 
     func cookie(_ name: String) -> String? {
