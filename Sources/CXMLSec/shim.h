@@ -121,13 +121,15 @@ static inline xmlSecKeyDataId _Nonnull gh_xmlsec_key_data_rsa(void) { return xml
 
 /* MARK: zlib raw DEFLATE (SAML Bindings §3.4.4.1: the HTTP-Redirect binding uses RFC 1951, no zlib header) */
 
-/* Compresses `input` into `output` as a raw DEFLATE stream (window bits -15).
+/* Compresses `input` into `output` as a raw DEFLATE stream. A 4 KiB window (window bits -12) and
+ * memLevel 3 suit a message of a few hundred bytes: zlib then sets up about 20 KiB of state instead of
+ * about 260 KiB per message, and any inflater (window bits up to 15) reads the stream.
  * Returns the compressed length, or -1 when `output` is too small or zlib fails. */
 static inline long gh_zlib_raw_deflate(const void *_Nonnull input, size_t inputSize,
                                        void *_Nonnull output, size_t outputCapacity) {
     z_stream stream;
     memset(&stream, 0, sizeof(stream));
-    if (deflateInit2(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    if (deflateInit2(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, -12, 3, Z_DEFAULT_STRATEGY) != Z_OK) {
         return -1;
     }
     stream.next_in = (Bytef *)input;
