@@ -130,24 +130,29 @@ public struct LoginController: Sendable {
     private func bind(_ response: inout Response, to transaction: LoginTransaction, binding: String) {
         response.setCookie(
             Cookie(
-                name: Self.bindingCookie, value: binding,
-                maxAge: Int(transaction.expiresAt.timeIntervalSince(runtime.clock()) + LoginTransactionStore.grace),
-                path: "/login/\(transaction.id)", secure: runtime.configuration.issuerIsHTTPS, httpOnly: true, sameSite: .lax))
+                name: Self.bindingCookie, value: binding, maxAge: bindingLifetime(transaction), path: "/login/\(transaction.id)",
+                secure: runtime.configuration.issuerIsHTTPS, httpOnly: true, sameSite: .lax))
+    }
+
+    /// Seconds a binding cookie lives: as long as its transaction can still be found.
+    private func bindingLifetime(_ transaction: LoginTransaction) -> Int {
+        Int(transaction.expiresAt.timeIntervalSince(runtime.clock()) + LoginTransactionStore.grace)
     }
 
     /// Sends the browser to the IdP the flow waits on. A browser without an SSO session also gets the
     /// ``upstreamBindingCookie``: the callback can then end the login itself, since the session it
     /// would find in a same-site request is known to be none (a cross-site POST carries no `Lax` cookie).
+    /// - Parameter binding: The binding just made; nil: the one the login page's request presents.
     private func sendUpstream(
-        _ upstream: UpstreamRequest, _ transaction: LoginTransaction, binding: String?, request: Request, context: GatehouseRequestContext
+        _ upstream: UpstreamRequest, _ transaction: LoginTransaction, binding: String? = nil, request: Request,
+        context: GatehouseRequestContext
     ) async throws -> Response {
         var response = try await hooks.onUpstream(upstream, transaction.id, request, context.logger)
-        if let binding, request.cookies[SessionStore.cookieName] == nil {
+        if let binding = binding ?? request.cookies[Self.bindingCookie]?.value, request.cookies[SessionStore.cookieName] == nil {
             response.setCookie(
                 Cookie(
-                    name: Self.upstreamBindingCookie, value: binding,
-                    maxAge: Int(transaction.expiresAt.timeIntervalSince(runtime.clock()) + LoginTransactionStore.grace),
-                    path: "/federation/", secure: true, httpOnly: true, sameSite: Cookie.SameSite.none))
+                    name: Self.upstreamBindingCookie, value: binding, maxAge: bindingLifetime(transaction), path: "/federation/",
+                    secure: true, httpOnly: true, sameSite: Cookie.SameSite.none))
         }
         return response
     }
@@ -265,7 +270,9 @@ public struct LoginController: Sendable {
         guard var response = resumed else { throw LoginPageError.busy }
         if presented != nil {
             response.setCookie(
-                Cookie(name: Self.upstreamBindingCookie, value: "", maxAge: 0, path: "/federation/", secure: true, httpOnly: true, sameSite: Cookie.SameSite.none))
+                Cookie(
+                    name: Self.upstreamBindingCookie, value: "", maxAge: 0, path: "/federation/", secure: true, httpOnly: true,
+                    sameSite: Cookie.SameSite.none))
         }
         return response
     }
@@ -393,7 +400,7 @@ public struct LoginController: Sendable {
         case .awaitingInput(let prompt):
             return promptPage(transaction, prompt)
         case .awaitingUpstream(let upstream):
-            return try await sendUpstream(upstream, transaction, binding: request.cookies[Self.bindingCookie]?.value, request: request, context: context)
+            return try await sendUpstream(upstream, transaction, request: request, context: context)
         case .finished(let outcome):
             return try await dispatch(transaction, .finished(outcome), request: request, context: context)
         case .awaitingEffect, .awaitingFlow, nil:
@@ -412,7 +419,7 @@ public struct LoginController: Sendable {
         case .awaitingInput(let prompt):
             return promptPage(transaction, prompt)
         case .awaitingUpstream(let upstream):
-            return try await sendUpstream(upstream, transaction, binding: request.cookies[Self.bindingCookie]?.value, request: request, context: context)
+            return try await sendUpstream(upstream, transaction, request: request, context: context)
         case .finished(.deny(let denial)):
             return deniedPage(transaction, denial)
         case .finished(.allow(let result)):
