@@ -45,6 +45,11 @@ def snap(driver, name: str) -> None:
     assert driver.save_screenshot(os.path.join(SCREENSHOTS, name))
 
 
+def all_cookies(driver) -> list:
+    """Every cookie the browser keeps, whatever its path (Chrome DevTools Protocol)."""
+    return driver.execute_cdp_cmd("Network.getAllCookies", {})["cookies"]
+
+
 def heading(driver) -> str:
     return WebDriverWait(driver, 15).until(expected_conditions.presence_of_element_located((By.TAG_NAME, "h1"))).text
 
@@ -130,10 +135,18 @@ def test_signs_in_through_the_demo_saml_idp(gatehouse_shipped_demo, driver):
     assert heading(driver) == "Demo identity provider"
     assert driver.current_url.startswith(issuer + "/test-idp/saml/sso?SAMLRequest=")
     snap(driver, "10-saml-idp.png")
+    # The browser kept the cookie that lets the ACS end the login (SameSite=None needs Secure, which a
+    # browser accepts from a loopback http origin: a secure context).
+    upstream = [c for c in all_cookies(driver) if c["name"] == "gatehouse_upstream"]
+    assert len(upstream) == 1
+    cookie = upstream[0]
+    assert (cookie["path"], cookie["sameSite"], cookie["secure"], cookie["httpOnly"]) == ("/federation/", "None", True, True)
 
     driver.find_element(By.ID, "mfa").click()
     navigate(driver, driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click)
     assert heading(driver) == "Signed in to the demo app"
+    # The ACS received it with the Response, ended the login and cleared it.
+    assert not [c for c in all_cookies(driver) if c["name"] == "gatehouse_upstream"]
     claims = driver.find_element(By.CSS_SELECTOR, "pre.claims").text
     assert '"email" : "ada@acme.test"' in claims
     assert '"fed"' in claims
