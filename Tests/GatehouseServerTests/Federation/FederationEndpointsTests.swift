@@ -155,6 +155,24 @@ struct FederationEndpointsTests {
         }
     }
 
+    @Test("with a page still due (consent for a third-party app) the ACS sends the browser to it, cookie or not")
+    func aPageStillDueIsShownOnTheLoginPage() async throws {
+        try await Self.withFederation(oauth: StubOAuth(thirdParty: ["console"])) { server, client, _ in
+            var browser = Browser(client)
+            let (request, relayState) = try await Self.startSAML(&browser)
+            #expect(browser.cookie("gatehouse_upstream") != nil)
+            let issued = try Self.samlIdP().response(to: request, user: Self.user(), now: server.clock.now, randomBytes: Self.bytes(7))
+            let back = try await Self.post(&browser, issued, relayState: relayState)
+            #expect(back.status == .seeOther)
+            let location = try #require(back.headers[.location])
+            #expect(location.hasPrefix("/login/"))
+            let consent = try await browser.get(location)
+            #expect(consent.text.contains("<h1>Allow access?</h1>"))
+            let done = try await browser.submit(consent, [("decision", "allow")])
+            #expect(done.text.contains("authenticated app=console sub=u-ada"))
+        }
+    }
+
     @Test("a browser with an SSO session gets no cookie for the callbacks: its login ends on its page, which sees the session")
     func aBrowserWithASessionEndsTheLoginOnItsPage() async throws {
         try await Self.withFederation { server, client, _ in
