@@ -104,6 +104,14 @@ struct FederationEndpointsTests {
         return try await browser.get(location)
     }
 
+    /// The login page an IdP's answer was sent on to (the callback did not end the login itself).
+    static func loginPage(after back: TestResponse) throws -> String {
+        #expect(back.status == .seeOther)
+        let location = try #require(back.headers[.location])
+        #expect(location.hasPrefix("/login/"))
+        return location
+    }
+
     /// Random bytes for message IDs (the tests read what the IdP made, never predict it).
     static func bytes(_: Int) -> (Int) -> [UInt8] { { count in (0..<count).map { _ in UInt8.random(in: .min ... .max) } } }
 
@@ -146,11 +154,7 @@ struct FederationEndpointsTests {
             let (request, relayState) = try await Self.startSAML(&browser)
             browser.cookies["gatehouse_upstream|/federation/"]?.sameSite = "lax"
             let issued = try Self.samlIdP().response(to: request, user: Self.user(), now: server.clock.now, randomBytes: Self.bytes(7))
-            let back = try await Self.post(&browser, issued, relayState: relayState)
-            #expect(back.status == .seeOther)
-            let location = try #require(back.headers[.location])
-            #expect(location.hasPrefix("/login/"))
-            let done = try await browser.get(location)
+            let done = try await browser.get(try Self.loginPage(after: try await Self.post(&browser, issued, relayState: relayState)))
             #expect(done.text.contains("authenticated app=console sub=u-ada"))
         }
     }
@@ -162,11 +166,7 @@ struct FederationEndpointsTests {
             let (request, relayState) = try await Self.startSAML(&browser)
             #expect(browser.cookie("gatehouse_upstream") != nil)
             let issued = try Self.samlIdP().response(to: request, user: Self.user(), now: server.clock.now, randomBytes: Self.bytes(7))
-            let back = try await Self.post(&browser, issued, relayState: relayState)
-            #expect(back.status == .seeOther)
-            let location = try #require(back.headers[.location])
-            #expect(location.hasPrefix("/login/"))
-            let consent = try await browser.get(location)
+            let consent = try await browser.get(try Self.loginPage(after: try await Self.post(&browser, issued, relayState: relayState)))
             #expect(consent.text.contains("<h1>Allow access?</h1>"))
             let done = try await browser.submit(consent, [("decision", "allow")])
             #expect(done.text.contains("authenticated app=console sub=u-ada"))
@@ -189,9 +189,7 @@ struct FederationEndpointsTests {
             #expect(!redirect.headers[values: .setCookie].contains { $0.hasPrefix("gatehouse_upstream=") })
             let (request, relayState) = try Self.authnRequest(in: redirect)
             let again = try Self.samlIdP().response(to: request, user: Self.user(), now: server.clock.now, randomBytes: Self.bytes(8))
-            let back = try await Self.post(&browser, again, relayState: relayState)
-            #expect(back.status == .seeOther)
-            let done = try await browser.get(try #require(back.headers[.location]))
+            let done = try await browser.get(try Self.loginPage(after: try await Self.post(&browser, again, relayState: relayState)))
             // The same user keeps the session it had (the same sid): its cookie was read on the page.
             #expect(done.text.contains("authenticated app=console sub=u-ada sid=\(sid) "))
         }
