@@ -149,12 +149,16 @@ public struct LoginController: Sendable {
     ) async throws -> Response {
         var response = try await hooks.onUpstream(upstream, transaction.id, request, context.logger)
         if let binding = binding ?? request.cookies[Self.bindingCookie]?.value, request.cookies[SessionStore.cookieName] == nil {
-            response.setCookie(
-                Cookie(
-                    name: Self.upstreamBindingCookie, value: binding, maxAge: bindingLifetime(transaction), path: "/federation/",
-                    secure: true, httpOnly: true, sameSite: Cookie.SameSite.none))
+            response.setCookie(Self.upstreamBinding(binding, maxAge: bindingLifetime(transaction)))
         }
         return response
+    }
+
+    /// The ``upstreamBindingCookie`` with `value` (an empty value with `maxAge` 0 removes it).
+    private static func upstreamBinding(_ value: String, maxAge: Int) -> Cookie {
+        Cookie(
+            name: upstreamBindingCookie, value: value, maxAge: maxAge, path: "/federation/", secure: true, httpOnly: true,
+            sameSite: Cookie.SameSite.none)
     }
 
     /// A new transaction with the flow run as far as it goes without the user; not stored yet (a
@@ -268,12 +272,7 @@ public struct LoginController: Sendable {
             return page
         }
         guard var response = resumed else { throw LoginPageError.busy }
-        if presented != nil {
-            response.setCookie(
-                Cookie(
-                    name: Self.upstreamBindingCookie, value: "", maxAge: 0, path: "/federation/", secure: true, httpOnly: true,
-                    sameSite: Cookie.SameSite.none))
-        }
+        if presented != nil { response.setCookie(Self.upstreamBinding("", maxAge: 0)) }
         return response
     }
 
