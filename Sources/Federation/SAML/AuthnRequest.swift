@@ -118,7 +118,7 @@ public struct AuthnRequest: Sendable, Hashable {
             let signature = try signingKey.sign(Array(query.utf8), algorithm: algorithm)
             query += "&Signature=" + SAMLEncoding.urlEncode(Data(signature).base64EncodedString())
         }
-        return destination + (destination.contains("?") ? "&" : "?") + query
+        return destination + (destination.utf8.contains(UInt8(ascii: "?")) ? "&" : "?") + query
     }
 
     /// The HTTP-POST binding form (SAML Bindings §3.5.4): the request, signed with an enveloped

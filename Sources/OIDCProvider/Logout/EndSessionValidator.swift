@@ -94,7 +94,7 @@ public struct EndSessionValidator: Sendable {
             }
             location = redirectURI
             if let state {
-                location = redirectURI + (redirectURI.contains("?") ? "&" : "?") + OAuthParameters.encode([("state", state)])
+                location = redirectURI + (redirectURI.utf8.contains(UInt8(ascii: "?")) ? "&" : "?") + OAuthParameters.encode([("state", state)])
             }
         }
         return EndSessionRequest(

@@ -68,6 +68,15 @@ struct AuthnRequestTests {
         }
     }
 
+    @Test("HTTP-Redirect to a SingleSignOnService URL with a query of its own adds the parameters to that query")
+    func redirectKeepsTheIdPsQuery() throws {
+        var request = SAMLFixture.request()
+        request.destination = "https://idp.example/sso?tenant=acme"
+        let url = try request.redirectURL(relayState: "tx-42", signingKey: nil)
+        #expect(url.hasPrefix("https://idp.example/sso?tenant=acme&SAMLRequest="))
+        #expect(url.hasSuffix("&RelayState=tx-42"))
+    }
+
     @Test("HTTP-POST: an auto-submitting form whose SAMLRequest carries an enveloped signature")
     func postBinding() throws {
         let request = SAMLFixture.request()

@@ -3,20 +3,34 @@ import Foundation
 /// Text escaping shared by the bindings and the message builders.
 enum SAMLEncoding {
     /// `text` escaped for XML character data and attribute values (`&`, `<`, `>`, `"`, `'`).
+    ///
+    /// On the UTF-8 bytes (the five are ASCII, and no byte of a multi-byte character is): text
+    /// without them, the usual case, is returned as it is.
     static func xmlEscape(_ text: String) -> String {
-        var escaped = ""
-        escaped.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&apos;"
-            default: escaped.append(character)
+        let utf8 = text.utf8
+        guard utf8.contains(where: { escapedInXML($0) != nil }) else { return text }
+        var escaped: [UInt8] = []
+        escaped.reserveCapacity(utf8.count + 16)
+        for byte in utf8 {
+            if let entity = escapedInXML(byte) {
+                entity.withUTF8Buffer { escaped.append(contentsOf: $0) }
+            } else {
+                escaped.append(byte)
             }
         }
-        return escaped
+        return String(decoding: escaped, as: UTF8.self)
+    }
+
+    /// The entity that stands for `byte` in XML text and attribute values, nil when it stands for itself.
+    private static func escapedInXML(_ byte: UInt8) -> StaticString? {
+        switch byte {
+        case UInt8(ascii: "&"): "&amp;"
+        case UInt8(ascii: "<"): "&lt;"
+        case UInt8(ascii: ">"): "&gt;"
+        case UInt8(ascii: "\""): "&quot;"
+        case UInt8(ascii: "'"): "&apos;"
+        default: nil
+        }
     }
 
     /// `text` percent-encoded for a query string: every byte but RFC 3986 unreserved characters.
@@ -24,28 +38,36 @@ enum SAMLEncoding {
     /// The HTTP-Redirect signature covers the query exactly as sent (SAML Bindings §3.4.4.1), so the
     /// encoding must be deterministic: this one encodes `+`, `/` and `=` of base64 too.
     static func urlEncode(_ text: String) -> String {
-        var encoded = ""
+        var encoded: [UInt8] = []
+        encoded.reserveCapacity(text.utf8.count + text.utf8.count / 8)
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                encoded.append(Character(UnicodeScalar(byte)))
+                encoded.append(byte)
             default:
-                let hex = String(byte, radix: 16, uppercase: true)
-                encoded += "%" + (byte < 16 ? "0" + hex : hex)
+                encoded.append(UInt8(ascii: "%"))
+                encoded.append(upperHexDigits[Int(byte >> 4)])
+                encoded.append(upperHexDigits[Int(byte & 0x0F)])
             }
         }
-        return encoded
+        return String(decoding: encoded, as: UTF8.self)
     }
 
     /// A message ID: `_` followed by 40 hex digits from 20 random bytes (an `xs:ID` must not start
     /// with a digit; 160 bits cannot be guessed).
     static func messageID(randomBytes: (Int) -> [UInt8]) -> String {
-        "_" + randomBytes(20).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        var id: [UInt8] = [UInt8(ascii: "_")]
+        id.reserveCapacity(41)
+        for byte in randomBytes(20) {
+            id.append(lowerHexDigits[Int(byte >> 4)])
+            id.append(lowerHexDigits[Int(byte & 0x0F)])
+        }
+        return String(decoding: id, as: UTF8.self)
     }
+
+    private static let upperHexDigits = Array("0123456789ABCDEF".utf8)
+    private static let lowerHexDigits = Array("0123456789abcdef".utf8)
 }
 
 /// An auto-submitting HTML form for the HTTP-POST binding (SAML Bindings §3.5.4): the browser posts
