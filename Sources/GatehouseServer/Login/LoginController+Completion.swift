@@ -121,7 +121,8 @@ extension LoginController {
                 session: session, apps: (continuing?.apps ?? []).filter { $0 != app } + [app],
                 createdAt: transaction.authenticatedNow ? now : continuing?.createdAt ?? now, lastUsedAt: now,
                 logoutToken: continuing?.logoutToken ?? sessions.newToken())
-            let value = try await sessions.save(record, now: now, also: stored ? [LoginTransactionStore.deletion(transaction.id)] : [])
+            let value = try await sessions.save(
+                record, now: now, isNew: continuing == nil, also: stored ? [LoginTransactionStore.deletion(transaction.id)] : [])
             cookie = (value, record.expiresAt(idle: sessions.idleTimeout, absolute: sessions.absoluteTimeout).timeIntervalSince(now))
         }
         runtime.metrics.loginFinished(app: app.rawValue, outcome: "allow", reason: "none")

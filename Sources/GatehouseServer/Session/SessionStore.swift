@@ -24,6 +24,21 @@ public struct SessionRecord: Sendable, Hashable, Codable {
     }
 }
 
+// Saved at every login that makes or renews a session: the record writes its JSON itself, as
+// ``RecordEncoder`` would write its synthesized `Encodable` form (`SessionRecordWritingTests`
+// compares the two), members in the byte order of their keys.
+extension SessionRecord: RecordWritable {
+    public func writeRecord(to writer: inout RecordWriter) {
+        writer.object { members in
+            members.write("apps", apps)
+            members.write("createdAt", createdAt)
+            members.write("lastUsedAt", lastUsedAt)
+            members.write("logoutToken", logoutToken)
+            members.write("session", session)
+        }
+    }
+}
+
 /// SSO sessions in the store's ephemeral entries, found by the session cookie.
 ///
 /// The cookie (`gatehouse_session`) holds 256 random bits; the store keys the record by the cookie's
@@ -77,14 +92,17 @@ public struct SessionStore: Sendable {
     /// (if any) stops working, so a login always ends with a fresh cookie (no session fixation).
     /// The write is ``Durability/deferred``: a session that a power cut loses only asks its user to
     /// log in again (and, being one atomic write, the previous cookie then still stands as it was).
-    /// - Parameter also: Other ephemeral writes made in the same atomic store write (the login
-    ///   transaction this session ends, say).
-    public func save(_ record: SessionRecord, now: Date, also: [EphemeralWrite] = []) async throws -> String {
+    /// - Parameters:
+    ///   - isNew: The record's `sid` was just made (``newSessionID()``), so no earlier cookie can hold
+    ///     it and there is none to look up.
+    ///   - also: Other ephemeral writes made in the same atomic store write (the login transaction
+    ///     this session ends, say).
+    public func save(_ record: SessionRecord, now: Date, isNew: Bool = false, also: [EphemeralWrite] = []) async throws -> String {
         let cookie = Tokens.random(Self.cookieBytes, from: random)
         let key = Tokens.digest(cookie)
         let expiresAt = record.expiresAt(idle: idleTimeout, absolute: absoluteTimeout)
         var writes: [EphemeralWrite] = []
-        if let previous = try await store.ephemeral(namespace: Self.sidNamespace, key: record.session.sid, now: now) {
+        if !isNew, let previous = try await store.ephemeral(namespace: Self.sidNamespace, key: record.session.sid, now: now) {
             let previousKey = String(decoding: previous, as: UTF8.self)
             recent.forget(previousKey)
             writes.append(.delete(namespace: Self.namespace, key: previousKey))
