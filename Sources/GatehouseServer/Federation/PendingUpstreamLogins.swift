@@ -27,15 +27,20 @@ struct PendingUpstreamLogins: Sendable {
     static let lifetime = AuthorizationTransaction.lifetime
 
     let store: any DirectoryStore
+    /// What this node saved lately, so that the answer's request takes it without decoding it.
+    private let recent = RecentlyDecoded<PendingUpstreamLogin>()
+
+    init(store: any DirectoryStore) { self.store = store }
 
     /// Keeps `pending` under `token` until the answer comes back or the lifetime ends. Like the login
     /// transaction it belongs to, it is a ``Durability/transient`` write: an answer that comes back
     /// within the store's transient delay takes it before it reaches the file.
     func save(_ pending: PendingUpstreamLogin, token: String, now: Date) async throws {
-        let entry = EphemeralWrite.put(
-            namespace: Self.namespace, key: Tokens.digest(token), value: try RecordJSON.encoder.encode(pending),
-            expiresAt: now.addingTimeInterval(Self.lifetime))
-        try await store.writeEphemeral([entry], durability: .transient)
+        let key = Tokens.digest(token)
+        let data = try RecordJSON.encoder.encode(pending)
+        try await store.writeEphemeral(
+            [.put(namespace: Self.namespace, key: key, value: data, expiresAt: now.addingTimeInterval(Self.lifetime))], durability: .transient)
+        recent.remember(pending, key, storedAs: data)
     }
 
     /// The pending login `token` stands for, removed from the store; nil when unknown, expired or
@@ -46,6 +51,8 @@ struct PendingUpstreamLogins: Sendable {
         let key = Tokens.digest(token)
         guard let data = try await store.ephemeral(namespace: Self.namespace, key: key, now: now) else { return nil }
         try await store.writeEphemeral([.delete(namespace: Self.namespace, key: key)], durability: .transient)
+        defer { recent.forget(key) }
+        if let known = recent.value(key, storedAs: data) { return known }
         return try RecordJSON.decoder.decode(PendingUpstreamLogin.self, from: data)
     }
 }
