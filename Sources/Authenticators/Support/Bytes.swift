@@ -30,6 +30,35 @@ public enum Bytes {
         return String(decoding: text, as: UTF8.self)
     }
 
+    private static let upperHexDigits = Array("0123456789ABCDEF".utf8)
+
+    /// `text` percent-encoded for a query string or a form: every byte outside the RFC 3986
+    /// unreserved set (`A–Z a–z 0–9 - . _ ~`) becomes `%XX` in upper-case hex, so `+`, `&`, `/` and `=`
+    /// arrive intact, and the same text always encodes the same way (a SAML HTTP-Redirect signature
+    /// covers the query exactly as sent).
+    public static func percentEncoded(_ text: String) -> String {
+        var output: [UInt8] = []
+        appendPercentEncoded(text, to: &output)
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Appends `text` percent-encoded (``percentEncoded(_:)``) to `output`.
+    public static func appendPercentEncoded(_ text: String, to output: inout [UInt8]) {
+        output.reserveCapacity(output.count + text.utf8.count)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                UInt8(ascii: "~"):
+                output.append(byte)
+            default:
+                output.append(UInt8(ascii: "%"))
+                output.append(upperHexDigits[Int(byte >> 4)])
+                output.append(upperHexDigits[Int(byte & 0x0F)])
+            }
+        }
+    }
+
     /// Lower-case hex of the SHA-256 of `text`'s UTF-8 bytes: how one-time codes are stored.
     public static func sha256Hex(_ text: String) -> String {
         hex(SHA256.hash(data: Array(text.utf8)))

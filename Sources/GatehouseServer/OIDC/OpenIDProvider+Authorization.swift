@@ -41,7 +41,7 @@ extension OpenIDProvider {
         if let initiate = authorization.initiateLoginURI {
             // IdP-initiated: no request to answer. The app starts one (OIDC Core §4), and the session answers it.
             let parameters = OAuthParameters.encode([(name: "iss", value: configuration.issuer), (name: "login_hint", value: session.email)])
-            return Response(status: .seeOther, headers: [.location: initiate + (initiate.utf8.contains(UInt8(ascii: "?")) ? "&" : "?") + parameters])
+            return Response(status: .seeOther, headers: [.location: OAuthParameters.appending(parameters, to: initiate)])
         }
         do {
             let code = try await tokens.issueCode(request: authorization, session: session, now: runtime.clock())

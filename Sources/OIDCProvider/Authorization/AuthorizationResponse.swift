@@ -69,6 +69,6 @@ public struct AuthorizationResponse: Sendable, Hashable {
     /// (RFC 6749 §3.1.2: "MUST retain the query component"); the `Location` for ``ResponseMode/query``.
     public var location: String {
         let encoded = OAuthParameters.encode(parameters.map { ($0.name, $0.value) })
-        return redirectURI + (redirectURI.utf8.contains(UInt8(ascii: "?")) ? "&" : "?") + encoded
+        return OAuthParameters.appending(encoded, to: redirectURI)
     }
 }

@@ -94,7 +94,7 @@ public struct EndSessionValidator: Sendable {
             }
             location = redirectURI
             if let state {
-                location = redirectURI + (redirectURI.utf8.contains(UInt8(ascii: "?")) ? "&" : "?") + OAuthParameters.encode([("state", state)])
+                location = OAuthParameters.appending(OAuthParameters.encode([("state", state)]), to: redirectURI)
             }
         }
         return EndSessionRequest(

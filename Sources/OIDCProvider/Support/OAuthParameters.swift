@@ -35,41 +35,24 @@ public enum OAuthParameters {
 
     /// Encodes one name or value for `application/x-www-form-urlencoded` and query strings: every
     /// byte outside the RFC 3986 unreserved set becomes `%XX`, so `+`, `&` and `=` in a `state` arrive intact.
-    public static func encode(_ text: String) -> String {
-        var output: [UInt8] = []
-        append(text, to: &output)
-        return String(decoding: output, as: UTF8.self)
-    }
+    public static func encode(_ text: String) -> String { Bytes.percentEncoded(text) }
 
     /// Encodes pairs as `name=value&…`, in order.
     public static func encode(_ pairs: [(name: String, value: String)]) -> String {
         var output: [UInt8] = []
         for (index, pair) in pairs.enumerated() {
             if index > 0 { output.append(UInt8(ascii: "&")) }
-            append(pair.name, to: &output)
+            Bytes.appendPercentEncoded(pair.name, to: &output)
             output.append(UInt8(ascii: "="))
-            append(pair.value, to: &output)
+            Bytes.appendPercentEncoded(pair.value, to: &output)
         }
         return String(decoding: output, as: UTF8.self)
     }
 
-    private static let upperHexDigits = Array("0123456789ABCDEF".utf8)
-
-    /// Appends `text` to `output`, every byte outside the unreserved set as `%XX`.
-    private static func append(_ text: String, to output: inout [UInt8]) {
-        output.reserveCapacity(output.count + text.utf8.count)
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-                UInt8(ascii: "~"):
-                output.append(byte)
-            default:
-                output.append(UInt8(ascii: "%"))
-                output.append(upperHexDigits[Int(byte >> 4)])
-                output.append(upperHexDigits[Int(byte & 0x0F)])
-            }
-        }
+    /// `uri` with `query` (already encoded) added to its query, keeping any query it has (RFC 6749
+    /// §3.1.2: a redirection URI's query "MUST" be retained).
+    public static func appending(_ query: String, to uri: String) -> String {
+        uri + (uri.utf8.contains(UInt8(ascii: "?")) ? "&" : "?") + query
     }
 
     /// Decodes one form-urlencoded component; nil when a `%` escape is malformed or the bytes are not UTF-8.

@@ -43,4 +43,15 @@ struct BytesTests {
     func refusesWhatIsNotUnpaddedBase64URL(_ text: String) {
         #expect(Bytes.bytes(base64URL: text) == nil)
     }
+
+    @Test("percent-encoding keeps the unreserved characters and writes every other byte as upper-case %XX")
+    func percentEncodes() throws {
+        #expect(Bytes.percentEncoded("AZaz09-._~") == "AZaz09-._~")
+        #expect(Bytes.percentEncoded("a b+c&d=é/") == "a%20b%2Bc%26d%3D%C3%A9%2F")
+        let every = String(decoding: (1...127).map { UInt8($0) }, as: UTF8.self) + "ÿ€𝄞"
+        #expect(try #require(Bytes.percentEncoded(every).removingPercentEncoding) == every)
+        var output = Array("x=".utf8)
+        Bytes.appendPercentEncoded("1 2", to: &output)
+        #expect(String(decoding: output, as: UTF8.self) == "x=1%202")
+    }
 }

@@ -33,6 +33,12 @@ struct OAuthParametersTests {
         #expect(OAuthParameters.encode("a b+c&d=é~") == "a%20b%2Bc%26d%3D%C3%A9~")
     }
 
+    @Test("parameters are added to a URI's query, which is kept (RFC 6749 §3.1.2)")
+    func appendsToTheQuery() {
+        #expect(OAuthParameters.appending("code=1", to: "https://app.test/cb") == "https://app.test/cb?code=1")
+        #expect(OAuthParameters.appending("code=1", to: "https://app.test/cb?tenant=a") == "https://app.test/cb?tenant=a&code=1")
+    }
+
     @Test("an empty value counts as absent (RFC 6749 §3.1)")
     func emptyIsAbsent() throws {
         #expect(try ParameterReader(parameters: ["x": [""]]).single("x", limit: 10) == nil)

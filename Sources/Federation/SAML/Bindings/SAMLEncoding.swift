@@ -1,3 +1,4 @@
+import Authenticators
 import Foundation
 
 /// Text escaping shared by the bindings and the message builders.
@@ -37,37 +38,11 @@ enum SAMLEncoding {
     ///
     /// The HTTP-Redirect signature covers the query exactly as sent (SAML Bindings §3.4.4.1), so the
     /// encoding must be deterministic: this one encodes `+`, `/` and `=` of base64 too.
-    static func urlEncode(_ text: String) -> String {
-        var encoded: [UInt8] = []
-        encoded.reserveCapacity(text.utf8.count + text.utf8.count / 8)
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                encoded.append(byte)
-            default:
-                encoded.append(UInt8(ascii: "%"))
-                encoded.append(upperHexDigits[Int(byte >> 4)])
-                encoded.append(upperHexDigits[Int(byte & 0x0F)])
-            }
-        }
-        return String(decoding: encoded, as: UTF8.self)
-    }
+    static func urlEncode(_ text: String) -> String { Bytes.percentEncoded(text) }
 
     /// A message ID: `_` followed by 40 hex digits from 20 random bytes (an `xs:ID` must not start
     /// with a digit; 160 bits cannot be guessed).
-    static func messageID(randomBytes: (Int) -> [UInt8]) -> String {
-        var id: [UInt8] = [UInt8(ascii: "_")]
-        id.reserveCapacity(41)
-        for byte in randomBytes(20) {
-            id.append(lowerHexDigits[Int(byte >> 4)])
-            id.append(lowerHexDigits[Int(byte & 0x0F)])
-        }
-        return String(decoding: id, as: UTF8.self)
-    }
-
-    private static let upperHexDigits = Array("0123456789ABCDEF".utf8)
-    private static let lowerHexDigits = Array("0123456789abcdef".utf8)
+    static func messageID(randomBytes: (Int) -> [UInt8]) -> String { "_" + Bytes.hex(randomBytes(20)) }
 }
 
 /// An auto-submitting HTML form for the HTTP-POST binding (SAML Bindings §3.5.4): the browser posts
