@@ -51,10 +51,10 @@ extension TestOIDCProvider {
         case .failure(let page):
             return UpstreamHTTPResponse(status: 400, headers: ["content-type": "text/plain"], body: Array(page.reason.utf8))
         case .success(let answer) where answer.mode == .formPost:
-            let fields = answer.parameters.map { "<input type=\"hidden\" name=\"\(Self.html($0.0))\" value=\"\(Self.html($0.1))\">" }
+            let fields = answer.parameters.map { "<input type=\"hidden\" name=\"\(SAMLEncoding.xmlEscape($0.0))\" value=\"\(SAMLEncoding.xmlEscape($0.1))\">" }
             let page = """
                 <!doctype html><html><body onload="document.forms[0].submit()">\
-                <form method="post" action="\(Self.html(answer.redirectURI.absoluteString))">\(fields.joined())\
+                <form method="post" action="\(SAMLEncoding.xmlEscape(answer.redirectURI.absoluteString))">\(fields.joined())\
                 <noscript><button type="submit">Continue</button></noscript></form></body></html>
                 """
             return UpstreamHTTPResponse(status: 200, headers: ["content-type": "text/html; charset=utf-8"], body: Array(page.utf8))
@@ -261,10 +261,5 @@ extension TestOIDCProvider {
             await collection.add(ecdsa: try ES256PublicKey(pem: publicKeyPEM))
         }
         return IDTokenClaims(try await collection.verify(token, as: ClaimSet.self).claims)
-    }
-
-    static func html(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 }
