@@ -120,7 +120,11 @@ let package = Package(
                 "FlowEngine", "Directory", "Authenticators", "Login", "Replay", "GatehouseServer", "Federation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            // jemalloc (Debian's libjemalloc) as the process's allocator instead of glibc's, as Vapor's
+            // deployment template does: a brokered login spent a tenth of its CPU in glibc's malloc and
+            // free; with jemalloc it runs 13–37% faster (docs/performance.md §5, "The allocator").
+            linkerSettings: [.linkedLibrary("jemalloc", .when(platforms: [.linux]))]
         ),
         .testTarget(name: "FlowEngineTests", dependencies: ["FlowEngine"], swiftSettings: swiftSettings),
         .testTarget(name: "DirectoryTests", dependencies: ["Directory"], swiftSettings: swiftSettings),
