@@ -123,7 +123,8 @@ let package = Package(
             swiftSettings: swiftSettings,
             // jemalloc (Debian's libjemalloc) as the process's allocator instead of glibc's, as Vapor's
             // deployment template does: a brokered login spent a tenth of its CPU in glibc's malloc and
-            // free; with jemalloc it runs 13–37% faster (docs/performance.md §5, "The allocator").
+            // free; with jemalloc it ran 9% faster in interleaved runs, up to 37% when the machine ran slow
+            // (docs/performance.md §5, "The allocator"). Tests/e2e/test_binary.py checks it is in use.
             linkerSettings: [.linkedLibrary("jemalloc", .when(platforms: [.linux]))]
         ),
         .testTarget(name: "FlowEngineTests", dependencies: ["FlowEngine"], swiftSettings: swiftSettings),
