@@ -38,8 +38,10 @@ for round in $(seq "$ROUNDS"); do
         start_server taskset -c "${SERVER_CPUS:-1}" "$binary" serve
         status=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "http://127.0.0.1:$PORT/authorize?$QUERY")
         [[ $status == "303 https://idp.acme.test/sso?SAMLRequest="* ]] || { echo "unexpected answer: $status" >&2; exit 1; }
-        rate=$(taskset -c "${DRIVER_CPUS:-0}" wrk -t1 -c8 -d"$DURATION" "http://127.0.0.1:$PORT/authorize?$QUERY" |
-            awk '/Requests\/sec/ { print $2 } /Non-2xx/ { next }')
+        report=$(taskset -c "${DRIVER_CPUS:-0}" wrk -t1 -c8 -d"$DURATION" "http://127.0.0.1:$PORT/authorize?$QUERY")
+        # wrk counts 303 as success; anything else (an error page, a refused request) spoils the rate.
+        ! grep -q 'Non-2xx or 3xx' <<<"$report" || { echo "$report" >&2; echo "some answers were not the redirect" >&2; exit 1; }
+        rate=$(awk '/Requests\/sec/ { print $2 }' <<<"$report")
         echo "$(basename "$binary") round $round: $rate requests/s"
         stop_server
     done

@@ -38,13 +38,14 @@ public enum Bytes {
     /// covers the query exactly as sent).
     public static func percentEncoded(_ text: String) -> String {
         var output: [UInt8] = []
+        output.reserveCapacity(text.utf8.count)
         appendPercentEncoded(text, to: &output)
         return String(decoding: output, as: UTF8.self)
     }
 
-    /// Appends `text` percent-encoded (``percentEncoded(_:)``) to `output`.
+    /// Appends `text` percent-encoded (``percentEncoded(_:)``) to `output`. It reserves nothing: called
+    /// for each name and value of a query, an exact reservation per call would copy the array every time.
     public static func appendPercentEncoded(_ text: String, to output: inout [UInt8]) {
-        output.reserveCapacity(output.count + text.utf8.count)
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
